@@ -1,0 +1,16 @@
+// Placement: the pure decision of where a pod may run, and the JSONPatch that says so.
+export { decide, type DecideInput } from './decide.ts';
+export type { Decision, Mutation, Skip, SkipReason } from './decision.ts';
+export { escapePointer, type JsonPatchOp } from './patch.ts';
+export {
+  ANNOTATION_ARCHITECTURES,
+  ANNOTATION_REASON,
+  ANNOTATION_SKIP,
+  looksLikePod,
+  podImages,
+  type ContainerKind,
+  type PodImage,
+  type PodLike,
+} from './pod.ts';
+export { placementPolicy, type PlacementPolicy } from './policy.ts';
+export { EPHEMERAL_SUBRESOURCE, imagesToResolve, preflight, type AdmissionFacts } from './preflight.ts';

@@ -1,0 +1,87 @@
+// JSONPatch (RFC 6902) built against a working copy of the pod, so that each operation sees the
+// structure the previous ones created (two additions under a missing `affinity` must not both
+// create it). Only `add` is needed: it creates a member, replaces one, or appends with `/-`.
+import { asRecord } from './pod.ts';
+
+export interface JsonPatchOp {
+  op: 'add';
+  path: string;
+  value: unknown;
+}
+
+/** RFC 6901: `~` becomes `~0`, then `/` becomes `~1`. */
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function toPointer(segments: readonly string[]): string {
+  return segments.map((segment) => `/${escapePointer(segment)}`).join('');
+}
+
+export class PatchBuilder {
+  readonly ops: JsonPatchOp[] = [];
+  readonly #doc: Record<string, unknown>;
+
+  constructor(doc: object) {
+    this.#doc = structuredClone(doc) as Record<string, unknown>;
+  }
+
+  /** The value at `segments` in the working copy (array indexes as decimal strings). */
+  get(segments: readonly string[]): unknown {
+    let current: unknown = this.#doc;
+    for (const segment of segments) {
+      if (Array.isArray(current)) current = current[Number(segment)];
+      else current = asRecord(current)?.[segment];
+      if (current === undefined) return undefined;
+    }
+    return current;
+  }
+
+  /**
+   * Sets the object member at `segments`. Where a parent object is missing (or null, or not an
+   * object) the whole missing branch is added in one operation.
+   */
+  set(segments: readonly string[], value: unknown): void {
+    let depth = 0;
+    let parent: unknown = this.#doc;
+    while (depth < segments.length - 1) {
+      const next = childOf(parent, segments[depth] as string);
+      if (!canHold(next, segments[depth + 1] as string)) break;
+      parent = next;
+      depth += 1;
+    }
+    let nested = value;
+    for (let index = segments.length - 1; index > depth; index -= 1) nested = { [segments[index] as string]: nested };
+    this.#add(segments.slice(0, depth + 1), nested);
+  }
+
+  /** Appends to the array at `segments`, creating the array (and its parents) when missing. */
+  append(segments: readonly string[], item: unknown): void {
+    if (Array.isArray(this.get(segments))) this.#add([...segments, '-'], item);
+    else this.set(segments, [item]);
+  }
+
+  #add(segments: readonly string[], value: unknown): void {
+    const op: JsonPatchOp = { op: 'add', path: toPointer(segments), value: structuredClone(value) };
+    this.ops.push(op);
+    const parent = this.get(segments.slice(0, -1));
+    const last = segments[segments.length - 1] as string;
+    const copy = structuredClone(value);
+    if (Array.isArray(parent)) {
+      if (last === '-') parent.push(copy);
+      else parent.splice(Number(last), 0, copy);
+    } else {
+      (parent as Record<string, unknown>)[last] = copy;
+    }
+  }
+}
+
+function childOf(parent: unknown, segment: string): unknown {
+  return Array.isArray(parent) ? parent[Number(segment)] : asRecord(parent)?.[segment];
+}
+
+/** Whether `value` can take the member `segment`: an array by index, else a plain object. */
+function canHold(value: unknown, segment: string): boolean {
+  if (Array.isArray(value)) return /^\d+$/.test(segment) && Number(segment) < value.length;
+  return asRecord(value) !== undefined;
+}

@@ -1,0 +1,67 @@
+// Writing a chosen placement into the pod as JSONPatch operations.
+import type { Toleration } from '../config.ts';
+import { ARCH_LABEL, hasArchPreference, termNeedsArch } from './constraints.ts';
+import type { PatchBuilder } from './patch.ts';
+import { asRecord, podTolerations, type PodLike } from './pod.ts';
+
+const NODE_AFFINITY = ['spec', 'affinity', 'nodeAffinity'];
+const REQUIRED_TERMS = [...NODE_AFFINITY, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'];
+const PREFERRED = [...NODE_AFFINITY, 'preferredDuringSchedulingIgnoredDuringExecution'];
+
+export function writeNodeSelector(patch: PatchBuilder, arch: string): void {
+  patch.set(['spec', 'nodeSelector', ARCH_LABEL], arch);
+}
+
+/**
+ * Requires `kubernetes.io/arch In architectures` in every existing nodeSelectorTerm (terms are
+ * ORed, so a new term would widen the pod's choice instead of narrowing it). Terms that already
+ * name the arch, and empty terms that match nothing, are left as they are.
+ */
+export function writeRequiredAffinity(patch: PatchBuilder, architectures: readonly string[]): void {
+  const expression = { key: ARCH_LABEL, operator: 'In', values: [...architectures] };
+  const terms = patch.get(REQUIRED_TERMS);
+  if (!Array.isArray(terms) || terms.length === 0) {
+    patch.set(REQUIRED_TERMS, [{ matchExpressions: [expression] }]);
+    return;
+  }
+  terms.forEach((term, index) => {
+    if (!termNeedsArch(term)) return;
+    patch.append([...REQUIRED_TERMS, String(index), 'matchExpressions'], expression);
+  });
+}
+
+/** A soft preference for one architecture, unless the pod already states an arch preference. */
+export function writePreferredAffinity(patch: PatchBuilder, pod: PodLike, arch: string, weight: number): void {
+  if (hasArchPreference(pod)) return;
+  patch.append(PREFERRED, { weight, preference: { matchExpressions: [{ key: ARCH_LABEL, operator: 'In', values: [arch] }] } });
+}
+
+/** Adds each configured toleration of the placed architectures that the pod does not already carry. */
+export function writeTolerations(
+  patch: PatchBuilder,
+  pod: PodLike,
+  architectures: readonly string[],
+  configured: Record<string, Toleration[]>,
+): void {
+  const present = podTolerations(pod).map(tolerationKey);
+  for (const arch of architectures) {
+    for (const toleration of configured[arch] ?? []) {
+      const key = tolerationKey(toleration);
+      if (present.includes(key)) continue;
+      present.push(key);
+      patch.append(['spec', 'tolerations'], { ...toleration });
+    }
+  }
+}
+
+/** Every field compared; an absent operator is the API's default, Equal. */
+function tolerationKey(value: unknown): string {
+  const toleration = asRecord(value) ?? {};
+  return JSON.stringify([
+    toleration.key ?? '',
+    toleration.operator ?? 'Equal',
+    toleration.value ?? '',
+    toleration.effect ?? '',
+    toleration.tolerationSeconds ?? null,
+  ]);
+}
