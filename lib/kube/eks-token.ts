@@ -1,0 +1,79 @@
+// An EKS bearer token, built as `aws eks get-token` builds it: a presigned STS GetCallerIdentity URL
+// whose signature also covers the cluster name (header x-k8s-aws-id). The API server replays the URL
+// against STS to learn who we are; nothing secret is in it beyond a short-lived signature.
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export type AwsCredentialProvider = () => Promise<AwsCredentials>;
+
+export interface EksTokenOptions {
+  cluster: string;
+  region: string;
+  /** Defaults to the SDK's standard chain (env, profile, container/instance role). */
+  credentials?: AwsCredentialProvider;
+  now?: () => Date;
+}
+
+export interface EksToken {
+  token: string;
+  issuedAt: Date;
+}
+
+export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
+const PRESIGN_SECONDS = 60;
+
+export async function createEksToken(options: EksTokenOptions): Promise<EksToken> {
+  const credentials = options.credentials ?? (await defaultCredentialProvider());
+  const issuedAt = options.now?.() ?? new Date();
+  // Loaded on first use: only functions that talk to EKS pay for the signer at cold start.
+  const [{ SignatureV4 }, { Hash }] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]);
+  const signer = new SignatureV4({ credentials, region: options.region, service: 'sts', sha256: Hash.bind(null, 'sha256') });
+  const hostname = `sts.${options.region}.amazonaws.com`;
+  const presigned = await signer.presign(
+    {
+      method: 'GET',
+      protocol: 'https:',
+      hostname,
+      path: '/',
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+      headers: { host: hostname, 'x-k8s-aws-id': options.cluster },
+    },
+    { expiresIn: PRESIGN_SECONDS, signingDate: issuedAt },
+  );
+  const url = new URL(`https://${hostname}/`);
+  for (const [key, value] of Object.entries(presigned.query ?? {})) {
+    if (typeof value === 'string') url.searchParams.append(key, value);
+  }
+  return { token: EKS_TOKEN_PREFIX + Buffer.from(url.toString()).toString('base64url'), issuedAt };
+}
+
+async function defaultCredentialProvider(): Promise<AwsCredentialProvider> {
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  return defaultProvider();
+}
+
+/** Keeps one token and renews it well before the API server's 15-minute limit. */
+export class EksTokenCache {
+  static readonly RENEW_AFTER_MS = 10 * 60_000;
+  readonly #options: EksTokenOptions;
+  #current?: Promise<EksToken>;
+
+  constructor(options: EksTokenOptions) {
+    this.#options = options;
+  }
+
+  async token(): Promise<string> {
+    const now = this.#options.now?.() ?? new Date();
+    if (this.#current) {
+      const held = await this.#current.catch(() => undefined);
+      if (held && now.getTime() - held.issuedAt.getTime() < EksTokenCache.RENEW_AFTER_MS) return held.token;
+    }
+    const pending = createEksToken(this.#options);
+    this.#current = pending;
+    return (await pending).token;
+  }
+}

@@ -1,0 +1,81 @@
+// Where the Kubernetes API is and how to authenticate, decided once per cold start:
+//   ARCHY_EKS_CLUSTER        → endpoint + CA from eks:DescribeCluster, EKS token auth
+//   ARCHY_KUBE_API_URL (+CA) → that endpoint, EKS token auth when a cluster name is known
+//   neither                  → the standard kubeconfig, when there is one; else no Kubernetes access
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import { EksTokenCache, type AwsCredentialProvider } from './eks-token.ts';
+
+export type KubeConnection =
+  | {
+      kind: 'direct';
+      server: string;
+      /** Base64 PEM, as kubeconfig and DescribeCluster carry it. */
+      caData?: string;
+      skipTLSVerify?: boolean;
+      bearerToken?: () => Promise<string>;
+    }
+  | { kind: 'kubeconfig' };
+
+export interface ClusterEndpoint {
+  endpoint: string;
+  caData?: string;
+}
+
+export interface KubeConnectionDeps {
+  env?: Record<string, string | undefined>;
+  credentials?: AwsCredentialProvider;
+  /** Injected in tests; defaults to eks:DescribeCluster. */
+  describeCluster?: (cluster: string, region: string) => Promise<ClusterEndpoint>;
+  now?: () => Date;
+}
+
+export async function resolveKubeConnection(
+  config: Pick<Config, 'eksCluster' | 'kubeApiUrl' | 'kubeCaData'>,
+  deps: KubeConnectionDeps = {},
+): Promise<KubeConnection | undefined> {
+  const env = deps.env ?? process.env;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const tokens = (): EksTokenCache | undefined => {
+    if (!config.eksCluster) return undefined;
+    if (!region) throw new Error('AWS_REGION is required to authenticate to EKS');
+    return new EksTokenCache({ cluster: config.eksCluster, region, credentials: deps.credentials, now: deps.now });
+  };
+
+  if (config.kubeApiUrl) {
+    const cache = tokens();
+    return { kind: 'direct', server: config.kubeApiUrl, caData: config.kubeCaData, bearerToken: cache && (() => cache.token()) };
+  }
+  if (config.eksCluster) {
+    const cache = tokens();
+    const describe = deps.describeCluster ?? describeEksCluster;
+    const cluster = await describe(config.eksCluster, region as string);
+    return { kind: 'direct', server: cluster.endpoint, caData: cluster.caData, bearerToken: cache && (() => cache.token()) };
+  }
+  return hasKubeconfig(env) ? { kind: 'kubeconfig' } : undefined;
+}
+
+/** Whether any Kubernetes access is configured, decided without I/O beyond a file check. */
+export function kubeAccessConfigured(
+  config: Pick<Config, 'eksCluster' | 'kubeApiUrl'>,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return Boolean(config.eksCluster || config.kubeApiUrl) || hasKubeconfig(env);
+}
+
+function hasKubeconfig(env: Record<string, string | undefined>): boolean {
+  if (env.KUBECONFIG) return true;
+  if (env.KUBERNETES_SERVICE_HOST) return true; // in-cluster service account
+  return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
+}
+
+async function describeEksCluster(cluster: string, region: string): Promise<ClusterEndpoint> {
+  const { EKSClient, DescribeClusterCommand } = await import('@aws-sdk/client-eks');
+  const client = new EKSClient({ region });
+  const answer = await client.send(new DescribeClusterCommand({ name: cluster }));
+  const endpoint = answer.cluster?.endpoint;
+  if (!endpoint) throw new Error(`EKS cluster ${cluster} has no endpoint yet`);
+  return { endpoint, caData: answer.cluster?.certificateAuthority?.data };
+}

@@ -1,0 +1,157 @@
+// A Kubernetes API server fake on 127.0.0.1 speaking the real wire format for the three reads
+// Archy makes: secrets, service accounts (GET by name) and nodes (paged list). Unknown objects answer
+// with a `Status` object, as the API server does.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeConnection } from '../../lib/kube/kube-connection.ts';
+
+export interface RecordedKubeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** `Bearer` / `Basic` / undefined: the scheme only, never the credential. */
+  authScheme?: string;
+}
+
+export interface FakeNode {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface KubeFake {
+  url: string;
+  requests: RecordedKubeRequest[];
+  /** Stores a secret; `data` values are plain text and are base64-encoded on the wire. */
+  setSecret(namespace: string, name: string, type: string, data: Record<string, string>): void;
+  /** A `kubernetes.io/dockerconfigjson` secret holding `{ auths }`. */
+  setPullSecret(namespace: string, name: string, auths: Record<string, Record<string, string>>): void;
+  setServiceAccount(namespace: string, name: string, imagePullSecrets: string[]): void;
+  setNodes(nodes: FakeNode[]): void;
+  /** Answers 403 Forbidden for `namespace/name` (a secret or service account). */
+  forbid(namespace: string, name: string): void;
+  /** Makes node lists answer with this HTTP status (500, 403…) until set back to undefined. */
+  failNodes(status: number | undefined): void;
+  connection(bearerToken?: () => Promise<string>): KubeConnection;
+  close(): Promise<void>;
+}
+
+export async function startKubeFake(): Promise<KubeFake> {
+  const secrets = new Map<string, { type: string; data: Record<string, string> }>();
+  const accounts = new Map<string, string[]>();
+  const forbidden = new Set<string>();
+  let nodes: FakeNode[] = [];
+  let nodeFailure: number | undefined;
+  const requests: RecordedKubeRequest[] = [];
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const authorization = req.headers.authorization;
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authScheme: authorization ? authorization.split(' ')[0] : undefined,
+    });
+    if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'method not allowed');
+
+    const named = /^\/api\/v1\/namespaces\/([^/]+)\/(secrets|serviceaccounts)\/([^/]+)$/.exec(url.pathname);
+    if (named) {
+      const [, namespace = '', resource = '', name = ''] = named;
+      const key = `${namespace}/${name}`;
+      const kind = resource === 'secrets' ? 'secrets' : 'serviceaccounts';
+      if (forbidden.has(key)) {
+        return status(res, 403, 'Forbidden', `${kind} "${name}" is forbidden: User "archy" cannot get resource "${kind}" in API group "" in the namespace "${namespace}"`, { name, kind });
+      }
+      if (resource === 'secrets') {
+        const secret = secrets.get(key);
+        if (!secret) return status(res, 404, 'NotFound', `secrets "${name}" not found`, { name, kind });
+        return json(res, 200, {
+          kind: 'Secret',
+          apiVersion: 'v1',
+          metadata: { name, namespace, uid: `uid-${key}`, resourceVersion: '1' },
+          type: secret.type,
+          data: Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        });
+      }
+      const pullSecrets = accounts.get(key);
+      if (!pullSecrets) return status(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind });
+      return json(res, 200, {
+        kind: 'ServiceAccount',
+        apiVersion: 'v1',
+        metadata: { name, namespace, uid: `uid-${key}`, resourceVersion: '1' },
+        imagePullSecrets: pullSecrets.map((secretName) => ({ name: secretName })),
+      });
+    }
+
+    if (url.pathname === '/api/v1/nodes') {
+      if (nodeFailure !== undefined) return status(res, nodeFailure, nodeFailure === 403 ? 'Forbidden' : 'InternalError', 'nodes unavailable', { kind: 'nodes' });
+      const limit = Number(url.searchParams.get('limit') ?? '0') || nodes.length || 1;
+      const start = Number(url.searchParams.get('continue') ?? '0') || 0;
+      const page = nodes.slice(start, start + limit);
+      const next = start + limit < nodes.length ? String(start + limit) : undefined;
+      return json(res, 200, {
+        kind: 'NodeList',
+        apiVersion: 'v1',
+        metadata: next ? { resourceVersion: '7', continue: next } : { resourceVersion: '7' },
+        items: page.map((node) => ({ kind: 'Node', apiVersion: 'v1', metadata: { name: node.name, labels: node.labels }, spec: {}, status: {} })),
+      });
+    }
+    return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    requests,
+    setSecret: (namespace, name, type, data) => secrets.set(`${namespace}/${name}`, { type, data }),
+    setPullSecret(namespace, name, auths) {
+      secrets.set(`${namespace}/${name}`, { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': JSON.stringify({ auths }) } });
+    },
+    setServiceAccount: (namespace, name, imagePullSecrets) => accounts.set(`${namespace}/${name}`, imagePullSecrets),
+    setNodes: (list) => {
+      nodes = list;
+    },
+    forbid: (namespace, name) => forbidden.add(`${namespace}/${name}`),
+    failNodes: (code) => {
+      nodeFailure = code;
+    },
+    connection: (bearerToken) => ({ kind: 'direct', server: url, skipTLSVerify: true, bearerToken }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: { name?: string; kind?: string },
+): void {
+  json(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    details: details ? { ...details, group: '' } : undefined,
+    code,
+  });
+}
+
+/** The basic `auth` field of a docker config entry. */
+export function basicAuth(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`).toString('base64');
+}

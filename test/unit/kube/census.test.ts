@@ -1,0 +1,98 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NodeCensus, preferredArchitecture } from '../../../lib/kube/census.ts';
+import { KubeError, type KubeApi, type KubeNode } from '../../../lib/kube/kube-client.ts';
+import { Deadline } from '../../../lib/deadline.ts';
+
+function nodesApi(nodes: KubeNode[], calls: Array<{ limit: number; continue?: string }>, fail?: () => boolean): KubeApi {
+  return {
+    getSecret: () => Promise.reject(new Error('unused')),
+    getServiceAccount: () => Promise.reject(new Error('unused')),
+    async listNodes(page) {
+      calls.push(page);
+      if (fail?.()) throw new KubeError(500, 'InternalError', 'nodes: InternalError (HTTP 500)');
+      const start = Number(page.continue ?? '0');
+      // Pages of 2 regardless of the limit asked, as a server may answer fewer than `limit`.
+      const next = start + 2 < nodes.length ? String(start + 2) : undefined;
+      return { items: nodes.slice(start, start + 2), continue: next };
+    },
+  };
+}
+
+const node = (name: string, arch?: string): KubeNode => ({ name, labels: arch ? { 'kubernetes.io/arch': arch, 'kubernetes.io/os': 'linux' } : {} });
+
+describe('NodeCensus', () => {
+  test('counts nodes per architecture across every page, asking for 500 at a time', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    const census = new NodeCensus({ kube: nodesApi([node('a', 'amd64'), node('b', 'arm64'), node('c', 'arm64'), node('d'), node('e', 'arm64')], calls) });
+    const deadline = new Deadline(1000);
+    assert.deepEqual(await census.architectures(deadline), { amd64: 1, arm64: 3 });
+    deadline.dispose();
+    assert.deepEqual(calls.map((c) => c.continue), [undefined, '2', '4']);
+    assert.ok(calls.every((c) => c.limit === 500));
+  });
+
+  test('cached for 5 minutes', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    let now = 0;
+    const census = new NodeCensus({ kube: nodesApi([node('a', 'amd64')], calls), now: () => now });
+    const deadline = new Deadline(1000);
+    await census.architectures(deadline);
+    now += 4 * 60_000;
+    await census.architectures(deadline);
+    assert.equal(calls.length, 1);
+    now += 2 * 60_000;
+    await census.architectures(deadline);
+    assert.equal(calls.length, 2);
+    deadline.dispose();
+  });
+
+  test('a failure never throws: undefined at first, the last known counts later, and it is counted', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    let failing = true;
+    let now = 0;
+    const counted: string[] = [];
+    const census = new NodeCensus({
+      kube: nodesApi([node('a', 'arm64')], calls, () => failing),
+      now: () => now,
+      metrics: { count: (name) => counted.push(name), timing: () => undefined },
+    });
+    const deadline = new Deadline(1000);
+    assert.equal(await census.architectures(deadline), undefined);
+    assert.deepEqual(counted, ['NodeCensusErrors']);
+    failing = false;
+    now += 60_000;
+    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
+    failing = true;
+    now += 6 * 60_000;
+    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
+    deadline.dispose();
+  });
+
+  test('a Kubernetes API that cannot even be built gives undefined, not an exception', async () => {
+    const census = new NodeCensus({ kube: () => Promise.reject(new KubeError(0, 'Unavailable', 'no Kubernetes API')) });
+    const deadline = new Deadline(1000);
+    assert.equal(await census.architectures(deadline), undefined);
+    deadline.dispose();
+  });
+});
+
+describe('preferredArchitecture', () => {
+  test('the explicit setting wins', () => {
+    assert.equal(preferredArchitecture('arm64', { amd64: 10 }, 'amd64'), 'arm64');
+  });
+  test('else the most common node architecture', () => {
+    assert.equal(preferredArchitecture(undefined, { amd64: 2, arm64: 5 }, 'amd64'), 'arm64');
+  });
+  test('a tie that includes the default goes to the default', () => {
+    assert.equal(preferredArchitecture(undefined, { arm64: 3, amd64: 3 }, 'amd64'), 'amd64');
+    assert.equal(preferredArchitecture(undefined, { arm64: 3, amd64: 3 }, 'arm64'), 'arm64');
+  });
+  test('other ties are broken alphabetically', () => {
+    assert.equal(preferredArchitecture(undefined, { s390x: 4, arm64: 4, amd64: 1 }, 'amd64'), 'arm64');
+  });
+  test('no census, or an empty one, gives the default', () => {
+    assert.equal(preferredArchitecture(undefined, undefined, 'amd64'), 'amd64');
+    assert.equal(preferredArchitecture(undefined, {}, 'arm64'), 'arm64');
+  });
+});

@@ -1,0 +1,85 @@
+// The KubeApi over @kubernetes/client-node, against the wire-format fake on 127.0.0.1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKubeApi, KubeError, type KubeApi } from '../../../lib/kube/kube-client.ts';
+import { NodeCensus } from '../../../lib/kube/census.ts';
+import { Deadline } from '../../../lib/deadline.ts';
+import { startKubeFake, type KubeFake } from '../../support/kube-fake.ts';
+
+describe('createKubeApi against the Kubernetes fake', () => {
+  let fake: KubeFake;
+  let api: KubeApi;
+  let tokensIssued = 0;
+
+  before(async () => {
+    fake = await startKubeFake();
+    api = createKubeApi(async () => fake.connection(async () => `token-${++tokensIssued}`));
+  });
+  after(() => fake.close());
+
+  test('reads a secret: type and base64 data as stored', async () => {
+    fake.setSecret('team-a', 'regcred', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': '{"auths":{}}' });
+    const secret = await api.getSecret('team-a', 'regcred');
+    assert.equal(secret.type, 'kubernetes.io/dockerconfigjson');
+    assert.equal(Buffer.from(secret.data['.dockerconfigjson'] ?? '', 'base64').toString(), '{"auths":{}}');
+    const request = fake.requests.at(-1);
+    assert.equal(request?.path, '/api/v1/namespaces/team-a/secrets/regcred');
+    assert.equal(request?.authScheme, 'Bearer');
+  });
+
+  test('reads a service account\'s imagePullSecrets', async () => {
+    fake.setServiceAccount('team-a', 'builder', ['one', 'two']);
+    assert.deepEqual(await api.getServiceAccount('team-a', 'builder'), { imagePullSecrets: ['one', 'two'] });
+  });
+
+  test('a missing object is a KubeError with status 404 and reason NotFound', async () => {
+    await assert.rejects(api.getSecret('team-a', 'nope'), (error: unknown) => {
+      assert.ok(error instanceof KubeError);
+      assert.equal(error.status, 404);
+      assert.equal(error.reason, 'NotFound');
+      assert.match(error.message, /secret team-a\/nope/);
+      return true;
+    });
+  });
+
+  test('a forbidden object is a KubeError with status 403 and reason Forbidden', async () => {
+    fake.forbid('team-b', 'locked');
+    await assert.rejects(api.getSecret('team-b', 'locked'), { name: 'KubeError', status: 403, reason: 'Forbidden' });
+  });
+
+  test('lists nodes with limit and continue, and the census follows every page', async () => {
+    fake.setNodes(Array.from({ length: 1203 }, (_, i) => ({ name: `n${i}`, labels: { 'kubernetes.io/arch': i % 3 === 0 ? 'arm64' : 'amd64' } })));
+    const before = fake.requests.length;
+    const deadline = new Deadline(5000);
+    const counts = await new NodeCensus({ kube: api }).architectures(deadline);
+    deadline.dispose();
+    assert.deepEqual(counts, { arm64: 401, amd64: 802 });
+    const lists = fake.requests.slice(before).filter((r) => r.path === '/api/v1/nodes');
+    assert.deepEqual(lists.map((r) => [r.query.limit, r.query.continue]), [['500', undefined], ['500', '500'], ['500', '1000']]);
+  });
+
+  test('a call aborted by the deadline fails with reason Timeout', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('budget spent'));
+    await assert.rejects(api.getServiceAccount('team-a', 'builder', controller.signal), { name: 'KubeError', reason: 'Timeout' });
+  });
+
+  test('the bearer token is asked for on every request, so it can renew itself', () => {
+    assert.ok(tokensIssued >= 5, `token provider called ${tokensIssued} times`);
+  });
+});
+
+describe('createKubeApi without any Kubernetes access', () => {
+  test('every call fails with reason Unavailable', async () => {
+    const api = createKubeApi(async () => undefined);
+    await assert.rejects(api.getSecret('ns', 'x'), { name: 'KubeError', reason: 'Unavailable' });
+  });
+
+  test('an unreachable server is reason Unreachable', async () => {
+    const fake = await startKubeFake();
+    const connection = fake.connection();
+    await fake.close();
+    const api = createKubeApi(async () => connection);
+    await assert.rejects(api.listNodes({ limit: 1 }), { name: 'KubeError', reason: 'Unreachable' });
+  });
+});
