@@ -1,0 +1,210 @@
+// `sls package` offline (fake credentials, a region), then assertions on the CloudFormation
+// template it produces: what the stack will really create.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { webhookTimeoutSeconds } from '../../infra/render.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
+
+type Json = Record<string, unknown>;
+interface Template {
+  Conditions: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Condition?: string; Properties: Json }>;
+  Outputs: Record<string, { Value: unknown; Condition?: string }>;
+}
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+async function slsPackage(directory: string, params: string[]): Promise<Template> {
+  await promisify(execFile)(process.execPath, [SLS, 'package', '--package', directory, '--region', 'eu-west-1', '--stage', 'test', ...params.map((p) => `--param=${p}`)], {
+    cwd: ROOT,
+    timeout: 90_000,
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      AWS_REGION: 'eu-west-1',
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+  });
+  return JSON.parse(readFileSync(join(directory, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+/** Evaluates the Fn::Not / Fn::Equals / Fn::And / Fn::Or conditions of a packaged template. */
+function condition(template: Template, name: string): boolean {
+  const evaluate = (node: unknown): boolean | unknown => {
+    const object = node as Json;
+    if (object && typeof object === 'object' && 'Fn::Not' in object) return !evaluate((object['Fn::Not'] as unknown[])[0]);
+    if (object && typeof object === 'object' && 'Fn::Equals' in object) {
+      const [a, b] = object['Fn::Equals'] as unknown[];
+      return JSON.stringify(a) === JSON.stringify(b);
+    }
+    if (object && typeof object === 'object' && 'Condition' in object) return condition(template, object.Condition as string);
+    throw new Error(`unsupported condition ${JSON.stringify(node)}`);
+  };
+  return evaluate(template.Conditions[name]) as boolean;
+}
+
+/** Resolves Fn::If against the template's conditions and drops AWS::NoValue, as CloudFormation does. */
+function resolveIfs(template: Template, node: unknown): unknown {
+  if (Array.isArray(node)) return node.map((item) => resolveIfs(template, item)).filter((item) => item !== NO_VALUE);
+  if (node && typeof node === 'object') {
+    const object = node as Json;
+    if ('Fn::If' in object) {
+      const [name, yes, no] = object['Fn::If'] as [string, unknown, unknown];
+      return resolveIfs(template, condition(template, name) ? yes : no);
+    }
+    if (object.Ref === 'AWS::NoValue') return NO_VALUE;
+    const result: Json = {};
+    for (const [key, value] of Object.entries(object)) {
+      const resolved = resolveIfs(template, value);
+      if (resolved !== NO_VALUE) result[key] = resolved;
+    }
+    return result;
+  }
+  return node;
+}
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** The resources CloudFormation would create: conditions applied. */
+function created(template: Template): Record<string, { Type: string; Properties: Json }> {
+  const result: Record<string, { Type: string; Properties: Json }> = {};
+  for (const [name, resource] of Object.entries(template.Resources)) {
+    if (resource.Condition && !condition(template, resource.Condition)) continue;
+    result[name] = resolveIfs(template, resource) as { Type: string; Properties: Json };
+  }
+  return result;
+}
+
+function statements(template: Template): Statement[] {
+  const roles = Object.values(created(template)).filter((resource) => resource.Type === 'AWS::IAM::Role');
+  assert.equal(roles.length, 1, 'one role: the function role');
+  const policies = (roles[0]?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+describe('sls package', { timeout: 240_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'archy-package-'));
+  let plain: Template;
+  let withCluster: Template;
+
+  before(async () => {
+    // Sequential: serverless-esbuild shares a work folder in the project.
+    plain = await slsPackage(join(work, 'plain'), []);
+    withCluster = await slsPackage(join(work, 'cluster'), ['cluster=demo']);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  const fn = (template: Template): Json => created(template).WebhookLambdaFunction?.Properties ?? {};
+  const env = (template: Template): Record<string, unknown> => (fn(template).Environment as { Variables: Record<string, unknown> }).Variables;
+
+  test('Node 24 on arm64 with 256 MB and the webhook handler', () => {
+    const properties = fn(plain);
+    assert.equal(properties.Runtime, 'nodejs24.x');
+    assert.deepEqual(properties.Architectures, ['arm64']);
+    assert.equal(properties.MemorySize, 256);
+    assert.equal(properties.Handler, 'functions/webhook.handler');
+    const zip = statSync(join(work, 'plain', 'archy.zip')).size;
+    assert.ok(zip > 10_000 && zip < 50 * 1024 * 1024, `bundle zip is ${zip} bytes`);
+  });
+
+  test('budget < function timeout < the webhook timeoutSeconds registration writes', () => {
+    const timeout = fn(plain).Timeout as number;
+    const budgetMs = Number(env(plain).ARCHY_TIME_BUDGET_MS);
+    assert.ok(budgetMs / 1000 < timeout, `budget ${budgetMs} ms vs timeout ${timeout} s`);
+    assert.ok(timeout < webhookTimeoutSeconds(budgetMs), 'the default webhook timeout is above the function timeout');
+    const gitops = parse(readFileSync(join(ROOT, 'infra/kubernetes/webhook.yaml'), 'utf8')) as { webhooks: { timeoutSeconds: number }[] };
+    assert.ok(timeout < (gitops.webhooks[0]?.timeoutSeconds ?? 0), 'so is the GitOps manifest');
+  });
+
+  test('the cache table: pk hash key, on demand, TTL on expiresAt, named in the environment', () => {
+    const table = created(plain).PlatformCacheTable;
+    assert.equal(table?.Type, 'AWS::DynamoDB::Table');
+    assert.equal(table?.Properties.BillingMode, 'PAY_PER_REQUEST');
+    assert.deepEqual(table?.Properties.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    assert.deepEqual(table?.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+    assert.equal(env(plain).ARCHY_CACHE_TABLE, 'archy-dev-platform-cache');
+    assert.equal((created(plain).PlatformCacheTable?.Properties as { TableName?: string }).TableName, 'archy-dev-platform-cache');
+  });
+
+  test('IAM without a cluster: logs, ECR token and reads, the one table; "*" only for the ECR token', () => {
+    assert.deepEqual(statements(plain), [
+      { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
+      { Sid: 'EcrToken', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'EcrRead',
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        Resource: { 'Fn::Split': [',', { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' }] },
+      },
+      {
+        Sid: 'CacheTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+        Resource: { 'Fn::GetAtt': ['PlatformCacheTable', 'Arn'] },
+      },
+    ]);
+    const policies = Object.values(created(plain)).filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy');
+    assert.deepEqual(policies, [], 'no other policy grants the function anything');
+  });
+
+  test('IAM with a cluster adds eks:DescribeCluster on that cluster only', () => {
+    const eks = statements(withCluster).filter((statement) => statement.Sid === 'EksCluster');
+    assert.deepEqual(eks, [
+      { Sid: 'EksCluster', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:cluster/demo' } },
+    ]);
+    assert.equal(statements(withCluster).length, 5);
+    assert.equal(env(withCluster).ARCHY_EKS_CLUSTER, 'demo');
+  });
+
+  test('an EKS access entry in group archy:webhook when a cluster is given, none otherwise', () => {
+    assert.equal(created(plain).ArchyAccessEntry, undefined);
+    const entry = created(withCluster).ArchyAccessEntry;
+    assert.equal(entry?.Type, 'AWS::EKS::AccessEntry');
+    assert.deepEqual(entry?.Properties, {
+      ClusterName: 'demo',
+      PrincipalArn: { 'Fn::GetAtt': ['ArchyFunctionRole', 'Arn'] },
+      KubernetesGroups: ['archy:webhook'],
+      Type: 'STANDARD',
+    });
+    assert.deepEqual(fn(plain).Role, { 'Fn::GetAtt': ['ArchyFunctionRole', 'Arn'] }, 'the function runs as that role');
+  });
+
+  test('a public Function URL; the URL output has no token, the token comes from a generated secret', () => {
+    const url = created(plain).WebhookLambdaFunctionUrl;
+    assert.equal(url?.Properties.AuthType, 'NONE');
+    assert.deepEqual(plain.Outputs.WebhookUrl?.Value, { 'Fn::GetAtt': ['WebhookLambdaFunctionUrl', 'FunctionUrl'] });
+    assert.deepEqual(plain.Outputs.WebhookTokenSecretArn?.Value, { Ref: 'WebhookTokenSecret' });
+    const secret = created(plain).WebhookTokenSecret;
+    assert.equal(secret?.Properties.SecretString, undefined);
+    assert.deepEqual(secret?.Properties.GenerateSecretString, { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false });
+    // A dynamic reference CloudFormation resolves at deploy time: the token is never in the template.
+    assert.equal(env(plain).ARCHY_WEBHOOK_TOKEN, '{{resolve:secretsmanager:archy/dev/webhook-token:SecretString}}');
+    assert.equal((secret?.Properties as { Name?: string }).Name, 'archy/dev/webhook-token');
+    assert.equal(withCluster.Outputs.ClusterName?.Value, 'demo', 'registration checks the stack serves its cluster');
+  });
+
+  test('log retention and alarms on errors, throttles and p99 duration below the budget', () => {
+    assert.equal(created(plain).WebhookLogGroup?.Properties.RetentionInDays, 30);
+    const alarms = Object.values(created(plain)).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+    const byMetric = Object.fromEntries(alarms.map((alarm) => [alarm.Properties.MetricName, alarm.Properties]));
+    assert.deepEqual(Object.keys(byMetric).sort(), ['Duration', 'Errors', 'Throttles']);
+    for (const alarm of alarms) assert.deepEqual(alarm.Properties.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }]);
+    assert.equal(byMetric.Duration?.ExtendedStatistic, 'p99');
+    const threshold = byMetric.Duration?.Threshold as number;
+    assert.ok(threshold < Number(env(plain).ARCHY_TIME_BUDGET_MS) && threshold > 0, `p99 threshold ${threshold}`);
+  });
+});
