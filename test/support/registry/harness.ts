@@ -26,6 +26,8 @@ export interface RegistryOptions {
   identityTokens?: Record<string, string>;
   /** token auth: repositories anonymous users may not pull (default: names starting with `private/`). */
   isPrivate?: (repository: string) => boolean;
+  /** The port clients use (the recording proxy's); a free one when absent. */
+  port?: number;
 }
 
 export interface TestRegistry {
@@ -97,7 +99,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     });
     await waitUntilServing(`http://127.0.0.1:${port}/v2/`, child, () => stderr);
 
-    const proxy = await startRecordingProxy({ host: '127.0.0.1', port }, requests);
+    const proxy = await startRecordingProxy({ host: '127.0.0.1', port }, requests, options.port);
     cleanups.push(() => proxy.close());
 
     const target: PushTarget = {

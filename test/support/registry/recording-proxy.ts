@@ -8,7 +8,7 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-export async function startRecordingProxy(target: { host: string; port: number }, requests: RecordedRequest[]): Promise<RecordingProxy> {
+export async function startRecordingProxy(target: { host: string; port: number }, requests: RecordedRequest[], listenPort = 0): Promise<RecordingProxy> {
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const upstream = http.request(
@@ -31,7 +31,10 @@ export async function startRecordingProxy(target: { host: string; port: number }
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     host: `127.0.0.1:${port}`,

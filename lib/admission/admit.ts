@@ -1,0 +1,155 @@
+// One admission: pod in, AdmissionResponse out. Orchestrates preflight skips, image resolution,
+// the placement decision, logging and metrics. Fails open: any error inside becomes allowed: true
+// with no patch and a warning.
+import type { Config } from '../config.ts';
+import { Deadline } from '../deadline.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { decide, imagesToResolve, preflight, type AdmissionFacts, type Decision, type PlacementPolicy, type PodLike } from '../placement/index.ts';
+import type { CredentialSource, ImageResolution } from '../types.ts';
+import { buildResponse, type AdmissionResponse, type ParsedReview } from './review.ts';
+
+export interface ResolveOutcome {
+  resolutions: ImageResolution[];
+  tiers: Record<string, number>;
+  pendingWrites: Promise<void>;
+}
+
+export interface ImageResolver {
+  resolveAll(
+    images: Array<{ image: string; imagePullPolicy?: string }>,
+    deadline: Deadline,
+    options?: { credentials?: CredentialSource },
+  ): Promise<ResolveOutcome>;
+}
+
+/** Per-pod credentials (pull secrets, ECR); `warnings` collects what the user should know. */
+export type PodCredentialsFactory = (
+  pod: PodLike,
+  namespace: string | undefined,
+  deadline: Deadline,
+) => CredentialSource & { warnings: string[] };
+
+/** The cluster's view: which architecture to prefer and which ones have nodes right now. */
+export type ClusterView = (deadline: Deadline) => Promise<{ preferredArch: string; clusterArchitectures?: string[] }>;
+
+export interface AdmitDependencies {
+  config: Config;
+  resolver: ImageResolver;
+  logger: Logger;
+  metrics: Metrics;
+  podCredentials?: PodCredentialsFactory;
+  clusterView?: ClusterView;
+}
+
+export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, log?: Logger) => Promise<AdmissionResponse> {
+  const { config, metrics } = deps;
+  const basePolicy: Omit<PlacementPolicy, 'preferredArch' | 'clusterArchitectures'> = {
+    defaultArch: config.defaultArch,
+    multiArchStrategy: config.multiArchStrategy,
+    preferenceWeight: config.preferenceWeight,
+    archTolerations: config.archTolerations,
+    excludedNamespaces: config.excludedNamespaces,
+  };
+
+  return async function admit(review, log = deps.logger) {
+    const deadline = new Deadline(config.timeBudgetMs);
+    const { request } = review;
+    const pod = (request.object ?? undefined) as PodLike | undefined;
+    const namespace = request.namespace ?? pod?.metadata?.namespace;
+    const summary: Record<string, unknown> = {
+      uid: request.uid,
+      operation: request.operation,
+      namespace,
+      pod: pod?.metadata?.name ?? pod?.metadata?.generateName ?? request.name,
+    };
+    metrics.count('Admissions');
+    try {
+      const facts: AdmissionFacts = { operation: request.operation, namespace, pod: pod ?? {}, subResource: request.subResource };
+      const skip = preflight(facts, { ...basePolicy, preferredArch: config.preferredArch ?? config.defaultArch });
+      if (skip) return finish(skip, undefined);
+
+      const images = imagesToResolve(facts);
+      summary.images = images.map((i) => i.image);
+      const credentials = deps.podCredentials?.(pod ?? {}, namespace, deadline);
+      const [outcome, cluster] = await Promise.all([
+        deps.resolver.resolveAll(images, deadline, { credentials }),
+        clusterViewWithin(deadline),
+      ]);
+      summary.tiers = outcome.tiers;
+      const decision = decide(
+        { ...facts, resolutions: outcome.resolutions },
+        { ...basePolicy, preferredArch: cluster.preferredArch, clusterArchitectures: cluster.clusterArchitectures },
+      );
+      decision.warnings.unshift(...(credentials?.warnings ?? []));
+      // Cache write-back runs beside the decision; it may use what is left of the budget, no more.
+      await Promise.race([outcome.pendingWrites, deadlineReached(deadline)]);
+      return finish(decision, outcome.resolutions);
+    } catch (error) {
+      metrics.count('Errors');
+      log.error({ ...summary, err: error, durationMs: deadline.elapsed() }, 'admission failed; allowing the pod unchanged');
+      return buildResponse(request.uid, undefined, ['archy could not place this pod (internal error); it was admitted unchanged']);
+    } finally {
+      deadline.dispose();
+    }
+
+    function finish(decision: Decision, resolutions: ImageResolution[] | undefined): AdmissionResponse {
+      const durationMs = deadline.elapsed();
+      // A dry run gets the same patch (kubectl --dry-run=server shows it); caching is not a side effect.
+      const patch = decision.kind === 'mutate' ? decision.patch : undefined;
+      recordMetrics(metrics, decision, durationMs);
+      log.info(
+        {
+          ...summary,
+          dryRun: request.dryRun || undefined,
+          decision: decision.kind,
+          reason: decision.reason,
+          architectures: decision.kind === 'mutate' ? decision.architectures : undefined,
+          resolutions: resolutions?.map(describeResolution),
+          warnings: decision.warnings.length > 0 ? decision.warnings : undefined,
+          durationMs,
+        },
+        'admission',
+      );
+      return buildResponse(request.uid, patch, decision.warnings);
+    }
+  };
+
+  async function clusterViewWithin(deadline: Deadline): Promise<{ preferredArch: string; clusterArchitectures?: string[] }> {
+    const fallback = { preferredArch: config.preferredArch ?? config.defaultArch };
+    if (!deps.clusterView) return fallback;
+    try {
+      return await deps.clusterView(deadline);
+    } catch {
+      return fallback;
+    }
+  }
+}
+
+function recordMetrics(metrics: Metrics, decision: Decision, durationMs: number): void {
+  if (decision.kind === 'mutate') {
+    metrics.count('Mutations');
+    if (decision.fallback) metrics.count('Fallbacks');
+  } else {
+    metrics.count('Skips', 1, { reason: decision.reason });
+  }
+  if (decision.warnings.length > 0) metrics.count('Warnings', decision.warnings.length);
+  metrics.timing('AdmissionLatency', durationMs);
+}
+
+function describeResolution(resolution: ImageResolution): Record<string, unknown> {
+  if (!resolution.ok) return { image: resolution.image, error: resolution.error };
+  return {
+    image: resolution.image,
+    digest: resolution.digest,
+    platforms: resolution.platforms.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')),
+    source: resolution.source,
+  };
+}
+
+function deadlineReached(deadline: Deadline): Promise<void> {
+  return new Promise((resolve) => {
+    if (deadline.signal.aborted) resolve();
+    else deadline.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,117 @@
+// The local HTTPS server: turns each HTTPS request into a Lambda Function URL event and hands it
+// to the real Lambda handler, so a kind or dev cluster exercises exactly the deployed code.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import type { LambdaEvent, LambdaResult } from '../http/lambda.ts';
+import { MAX_BODY_BYTES } from '../http/router.ts';
+
+export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<LambdaResult>;
+
+export interface LocalServerOptions {
+  handler: LambdaHandler;
+  port: number;
+  host?: string;
+  cert: string;
+  key: string;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer({ cert: options.cert, key: options.key }, (request, response) => {
+    serve(options.handler, request, response).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: `local server: ${(error as Error).message}` }));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `https://localhost:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+async function serve(handler: LambdaHandler, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = await readBody(request);
+  if (body === undefined) {
+    response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    response.end(JSON.stringify({ error: `body is over the limit of ${MAX_BODY_BYTES} bytes` }));
+    return;
+  }
+  const url = new URL(request.url ?? '/', 'https://localhost');
+  const requestId = randomUUID();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const event = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  } as LambdaEvent;
+  const result = await handler(event, localContext(requestId));
+  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string> | undefined);
+  response.end(result.body ?? '');
+}
+
+/** Reads the body, or returns undefined (and stops reading) once it passes the size limit. */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function localContext(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'archy-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:archy-local',
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,97 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildResponse } from '../../../lib/admission/review.ts';
+import { createRouter, MAX_BODY_BYTES, type HttpRequest } from '../../../lib/http/router.ts';
+import { createLogger } from '../../../lib/log.ts';
+
+const log = createLogger('silent');
+const TOKEN = 'c2VjcmV0LXRva2VuLWZvci10ZXN0cw';
+const review = JSON.stringify({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: { uid: 'abc-123', operation: 'CREATE', object: { kind: 'Pod', spec: { containers: [] } } },
+});
+
+function router(token?: string) {
+  const admitted: string[] = [];
+  const route = createRouter({
+    token,
+    admit: async (parsed) => {
+      admitted.push(parsed.request.uid);
+      return buildResponse(parsed.request.uid, [{ op: 'add', path: '/metadata/labels', value: {} }], []);
+    },
+    health: async () => ({ ok: true }),
+  });
+  return { admitted, call: (request: Partial<HttpRequest>) => route({ method: 'POST', path: '/mutate', headers: { 'content-type': 'application/json' }, body: review, ...request }, log) };
+}
+
+describe('HTTP routing', () => {
+  test('POST /mutate answers with the same uid and the patch', async () => {
+    const { call } = router();
+    const response = await call({});
+    assert.equal(response.statusCode, 200);
+    const body = JSON.parse(response.body) as { response: { uid: string; patchType: string } };
+    assert.equal(body.response.uid, 'abc-123');
+    assert.equal(body.response.patchType, 'JSONPatch');
+  });
+
+  test('base64 bodies (Function URL) are decoded', async () => {
+    const { call } = router();
+    const response = await call({ body: Buffer.from(review).toString('base64'), isBase64Encoded: true });
+    assert.equal(response.statusCode, 200);
+  });
+
+  test('GET /healthz answers 200', async () => {
+    const { call } = router();
+    assert.equal((await call({ method: 'GET', path: '/healthz' })).statusCode, 200);
+  });
+
+  for (const [name, request, status, reason] of [
+    ['not JSON', { body: '{"kind":' }, 400, /not valid JSON/],
+    ['an empty body', { body: '' }, 400, /empty/],
+    ['the wrong content type', { headers: { 'content-type': 'text/plain' } }, 400, /Content-Type must be application\/json/],
+    ['not an AdmissionReview', { body: '{"kind":"Pod"}' }, 400, /kind is "Pod"/],
+    ['an oversized body', { body: 'x'.repeat(MAX_BODY_BYTES + 1) }, 413, /limit/],
+    ['GET on /mutate', { method: 'GET' }, 405, /POST/],
+    ['an unknown path', { path: '/admit' }, 404, /not found/],
+  ] as const) {
+    test(`${name} gets ${status} with a reason and never reaches admission`, async () => {
+      const { call, admitted } = router();
+      const response = await call(request);
+      assert.equal(response.statusCode, status);
+      assert.match((JSON.parse(response.body) as { error: string }).error, reason);
+      assert.equal(admitted.length, 0);
+    });
+  }
+
+  describe('with ARCHY_WEBHOOK_TOKEN', () => {
+    test('only /mutate/<token> is served', async () => {
+      const { call, admitted } = router(TOKEN);
+      assert.equal((await call({ path: `/mutate/${TOKEN}` })).statusCode, 200);
+      assert.equal((await call({ path: '/mutate' })).statusCode, 401);
+      assert.equal((await call({ path: `/mutate/${TOKEN}x` })).statusCode, 401);
+      assert.equal((await call({ path: `/mutate/${TOKEN.slice(0, -1)}` })).statusCode, 401);
+      assert.equal((await call({ path: `/other/${TOKEN}` })).statusCode, 404);
+      assert.equal((await call({ method: 'GET', path: '/healthz' })).statusCode, 401);
+      assert.equal((await call({ method: 'GET', path: `/healthz/${TOKEN}` })).statusCode, 200);
+      assert.deepEqual(admitted, ['abc-123']);
+    });
+
+    test('a rejection never echoes the token', async () => {
+      const { call } = router(TOKEN);
+      const response = await call({ path: '/mutate/wrong-token-value' });
+      assert.doesNotMatch(response.body, new RegExp(TOKEN));
+      assert.doesNotMatch(response.body, /wrong-token-value/);
+    });
+  });
+
+  test('without a working configuration, pods are admitted unchanged with a warning', async () => {
+    const route = createRouter({ health: async () => ({ ok: false }) });
+    const response = await route({ method: 'POST', path: '/mutate', headers: {}, body: review }, log);
+    const body = JSON.parse(response.body) as { response: { allowed: boolean; patch?: string; warnings: string[] } };
+    assert.equal(body.response.allowed, true);
+    assert.equal(body.response.patch, undefined);
+    assert.match(body.response.warnings[0] ?? '', /misconfigured/);
+    assert.equal((await route({ method: 'GET', path: '/healthz', headers: {} }, log)).statusCode, 503);
+  });
+});
