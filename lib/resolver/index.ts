@@ -1,0 +1,3 @@
+export { Resolver, ALWAYS_TRUST_SECONDS } from './resolver.ts';
+export type { ResolverOptions, ImageInput, ResolveAllResult, TierCounts } from './resolver.ts';
+export type { PlatformSource, SourceAnswer, SourceOptions } from './source.ts';

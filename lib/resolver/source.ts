@@ -1,0 +1,21 @@
+// What the resolver needs from the registry side (RegistryClient satisfies it); injectable in tests.
+import type { Deadline } from '../deadline.ts';
+import type { ImageReference, Platform, RegistryCredential } from '../types.ts';
+
+export interface SourceOptions {
+  deadline: Deadline;
+  credentials?: RegistryCredential[];
+}
+
+export interface SourceAnswer {
+  digest: string;
+  platforms: Platform[];
+  mediaType: string;
+}
+
+export interface PlatformSource {
+  /** One manifest GET (plus a config blob for single-arch images). */
+  resolve(ref: ImageReference, options: SourceOptions): Promise<SourceAnswer>;
+  /** Manifest HEAD: the digest a tag points to now (no Docker Hub pull counted). */
+  headDigest(ref: ImageReference, options: SourceOptions): Promise<string>;
+}
