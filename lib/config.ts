@@ -88,7 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     eksCluster: read.optional('ARCHY_EKS_CLUSTER'),
     kubeApiUrl: read.url('ARCHY_KUBE_API_URL'),
     kubeCaData: read.optional('ARCHY_KUBE_CA_DATA'),
-    port: read.integer('ARCHY_PORT', 8443, 1, 65535),
+    port: read.integer('ARCHY_PORT', 8443, 0, 65535),
     tlsCertFile: read.optional('ARCHY_TLS_CERT_FILE'),
     tlsKeyFile: read.optional('ARCHY_TLS_KEY_FILE'),
   };

@@ -12,6 +12,7 @@ import { buildResponse, type AdmissionResponse, type ParsedReview } from './revi
 export interface ResolveOutcome {
   resolutions: ImageResolution[];
   tiers: Record<string, number>;
+  warnings: string[];
   pendingWrites: Promise<void>;
 }
 
@@ -57,8 +58,8 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     const { request } = review;
     const pod = (request.object ?? undefined) as PodLike | undefined;
     const namespace = request.namespace ?? pod?.metadata?.namespace;
+    // The uid is already on `log` (the router's child logger).
     const summary: Record<string, unknown> = {
-      uid: request.uid,
       operation: request.operation,
       namespace,
       pod: pod?.metadata?.name ?? pod?.metadata?.generateName ?? request.name,
@@ -81,7 +82,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
         { ...facts, resolutions: outcome.resolutions },
         { ...basePolicy, preferredArch: cluster.preferredArch, clusterArchitectures: cluster.clusterArchitectures },
       );
-      decision.warnings.unshift(...(credentials?.warnings ?? []));
+      decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
       // Cache write-back runs beside the decision; it may use what is left of the budget, no more.
       await Promise.race([outcome.pendingWrites, deadlineReached(deadline)]);
       return finish(decision, outcome.resolutions);

@@ -21,10 +21,13 @@ interface Invocation {
 }
 
 async function invoke(file: string): Promise<Invocation> {
-  const env = cleanEnv({ ARCHY_INSECURE_REGISTRIES: 'localhost:5055', ARCHY_LOG_LEVEL: 'silent', SLS_TELEMETRY_DISABLED: '1' });
-  const { stdout } = await run(SLS, ['invoke', 'local', '-f', 'webhook', '-p', join('events', file), '-e', 'ARCHY_CACHE_TABLE=', '-e', 'ARCHY_WEBHOOK_TOKEN=', '-e', 'ARCHY_EKS_CLUSTER='], { cwd: REPO_ROOT, env, timeout: 120_000 });
-  const json = stdout.slice(stdout.indexOf('{'), stdout.lastIndexOf('}') + 1);
-  return JSON.parse(json) as Invocation;
+  // The `local` stage (serverless.yml params) has no table and no token, and allows localhost:5055.
+  const { stdout } = await run(SLS, ['invoke', 'local', '--stage', 'local', '-f', 'webhook', '-p', join('events', file)], { cwd: REPO_ROOT, env: cleanEnv({}), timeout: 120_000 });
+  // Log and EMF lines come first, one JSON object per line; the result is printed indented last.
+  const lines = stdout.split('\n');
+  const start = lines.lastIndexOf('{');
+  assert.ok(start >= 0, `no result in:\n${stdout}`);
+  return JSON.parse(lines.slice(start).join('\n')) as Invocation;
 }
 
 function podOf(file: string): unknown {

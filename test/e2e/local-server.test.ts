@@ -52,7 +52,7 @@ describe('local HTTPS server', () => {
     ca = Buffer.from(info.caBundle, 'base64').toString();
   });
   after(async () => {
-    await stop(server);
+    if (server) await stop(server);
     await registry?.stop();
   });
 
