@@ -1,6 +1,7 @@
 // The seam between Lambda and the router: event translation and the middy middlewares.
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { App } from '../app.ts';
 import type { Logger } from '../log.ts';
 import type { HttpRequest } from './router.ts';
 
@@ -39,4 +40,12 @@ export function failSafe(logger: Logger): MiddlewareObj<LambdaEvent, LambdaResul
 export function afterEach(flush: () => void): MiddlewareObj<LambdaEvent, LambdaResult, Error, Context> {
   const run = (): void => flush();
   return { after: run, onError: run };
+}
+
+/** The Lambda handler around an app: the same middleware stack in Lambda, locally and in tests. */
+export function createLambdaHandler(app: App, flushMetrics: () => void = () => undefined) {
+  return middy<LambdaEvent, LambdaResult, Error, Context>()
+    .use(failSafe(app.logger))
+    .use(afterEach(flushMetrics))
+    .handler(async (event, context) => app.handle(toHttpRequest(event), context.awsRequestId));
 }
