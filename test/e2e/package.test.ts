@@ -136,8 +136,8 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.equal(table?.Properties.BillingMode, 'PAY_PER_REQUEST');
     assert.deepEqual(table?.Properties.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
     assert.deepEqual(table?.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
-    assert.equal(env(plain).ARCHY_CACHE_TABLE, 'archy-dev-platform-cache');
-    assert.equal((created(plain).PlatformCacheTable?.Properties as { TableName?: string }).TableName, 'archy-dev-platform-cache');
+    assert.equal(env(plain).ARCHY_CACHE_TABLE, 'archy-test-platform-cache');
+    assert.equal((created(plain).PlatformCacheTable?.Properties as { TableName?: string }).TableName, 'archy-test-platform-cache');
   });
 
   test('IAM without a cluster: logs, ECR token and reads, the one table; "*" only for the ECR token', () => {
@@ -192,8 +192,8 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.equal(secret?.Properties.SecretString, undefined);
     assert.deepEqual(secret?.Properties.GenerateSecretString, { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false });
     // A dynamic reference CloudFormation resolves at deploy time: the token is never in the template.
-    assert.equal(env(plain).ARCHY_WEBHOOK_TOKEN, '{{resolve:secretsmanager:archy/dev/webhook-token:SecretString}}');
-    assert.equal((secret?.Properties as { Name?: string }).Name, 'archy/dev/webhook-token');
+    assert.equal(env(plain).ARCHY_WEBHOOK_TOKEN, '{{resolve:secretsmanager:archy/test/webhook-token:SecretString}}');
+    assert.equal((secret?.Properties as { Name?: string }).Name, 'archy/test/webhook-token');
     assert.equal(withCluster.Outputs.ClusterName?.Value, 'demo', 'registration checks the stack serves its cluster');
   });
 
