@@ -58,17 +58,19 @@ export function createRouter(options: RouterOptions): (request: HttpRequest, log
 
   async function mutate(request: HttpRequest, log: Logger): Promise<HttpResponse> {
     const contentType = header(request, 'content-type');
-    if (contentType !== undefined && !/^application\/json\b/i.test(contentType.trim())) {
+    if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType.trim())) {
       return error(400, `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
     }
     const raw = request.body ?? '';
-    const body = request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-    if (body.length > MAX_BODY_BYTES) return error(413, `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
-    if (body.length === 0) return error(400, 'body is empty; send an AdmissionReview');
+    // A plain body is parsed as it came: no round trip through a Buffer just to count its bytes.
+    const decoded = request.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+    const size = decoded ? decoded.length : Buffer.byteLength(raw, 'utf8');
+    if (size > MAX_BODY_BYTES) return error(413, `body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+    if (size === 0) return error(400, 'body is empty; send an AdmissionReview');
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(decoded ? decoded.toString('utf8') : raw);
     } catch (cause) {
       return error(400, `body is not valid JSON: ${(cause as Error).message}`);
     }
