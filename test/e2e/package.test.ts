@@ -147,13 +147,13 @@ describe('sls package', { timeout: 240_000 }, () => {
       {
         Sid: 'EcrRead',
         Effect: 'Allow',
-        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
         Resource: { 'Fn::Split': [',', { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' }] },
       },
       {
         Sid: 'CacheTable',
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
         Resource: { 'Fn::GetAtt': ['PlatformCacheTable', 'Arn'] },
       },
     ]);
