@@ -2,13 +2,23 @@
 // none, its service account's. Secrets are read lazily (first lookup that needs them), once per
 // admission, in parallel. A secret that cannot be read becomes a warning and the lookup goes on
 // anonymously: Archy fails open.
+//
+// `stagesFor` tells the resolver, without any I/O, how each registry is reached, so that a pod whose
+// images are all cached never touches the Kubernetes API (nor loads its client library):
+//   ECR host                 IAM (shared) → then the pod's secrets, or its service account's
+//   pod names pull secrets   those secrets (scoped by namespace + secret names); none matching: anonymous
+//   pod names none           anonymous (shared) → then its service account's secrets, only when
+//                            anonymous was refused (the ServiceAccount admission plugin normally
+//                            copies those into the pod before webhooks run, so this is rare)
 import type { Deadline } from '../deadline.ts';
 import type { CredentialSource, RegistryCredential } from '../types.ts';
 import type { KubeApi } from '../kube/kube-client.ts';
 import { KubeError } from '../kube/kube-client.ts';
+import type { AccessStage, RegistryAccess } from '../resolver/access.ts';
 import { parsePullSecret } from './docker-config.ts';
 import type { EcrCredentials } from './ecr.ts';
 import { Keyring, type KeyringSource } from './keyring.ts';
+import { pullSecretScope, serviceAccountScope } from './scope.ts';
 
 export interface PodCredentialsOptions {
   kube?: KubeApi | (() => Promise<KubeApi>);
@@ -20,16 +30,22 @@ export interface PodCredentialsOptions {
   deadline: Deadline;
 }
 
-export type PodCredentials = CredentialSource & { readonly warnings: string[] };
+export type PodCredentials = CredentialSource & RegistryAccess & { readonly warnings: string[] };
 
 export function createPodCredentials(options: PodCredentialsOptions): PodCredentials {
   const warnings: string[] = [];
   const warn = (message: string): void => {
     if (!warnings.includes(message)) warnings.push(message);
   };
+  const { namespace } = options;
   const listed = unique(options.imagePullSecrets ?? []);
-  let keyring: Promise<Keyring> | undefined;
-  const loadKeyring = (): Promise<Keyring> => (keyring ??= buildKeyring(options, listed, warn));
+  const account = options.serviceAccountName || 'default';
+  let named: Promise<Keyring> | undefined;
+  let ofAccount: Promise<Keyring> | undefined;
+  const namedKeyring = (): Promise<Keyring> => (named ??= readKeyring(options, listed, warn));
+  const accountKeyring = (): Promise<Keyring> => (ofAccount ??= readAccountKeyring(options, account, warn));
+  // What the kubelet would use: the pod's own list, else (as the admission plugin fills it) the account's.
+  const podKeyring = listed.length > 0 ? namedKeyring : accountKeyring;
 
   return {
     warnings,
@@ -39,10 +55,30 @@ export function createPodCredentials(options: PodCredentialsOptions): PodCredent
         // With a working IAM credential the service-account fallback is not worth a Kubernetes
         // round trip; secrets the pod names itself are still honoured, after the IAM one.
         if (iam && listed.length === 0) return [iam];
-        const secrets = (await loadKeyring()).lookup(registry, repository);
+        const secrets = (await podKeyring()).lookup(registry, repository);
         return iam ? [iam, ...secrets.filter((c) => c.identity !== iam.identity)] : secrets;
       }
-      return (await loadKeyring()).lookup(registry, repository);
+      return (await podKeyring()).lookup(registry, repository);
+    },
+    stagesFor(registry: string, repository: string): AccessStage[] {
+      const fromKeyring = (keyring: () => Promise<Keyring>) => async (): Promise<RegistryCredential[]> =>
+        (await keyring()).lookup(registry, repository);
+      const ecr = options.ecr?.isEcr(registry) ? options.ecr : undefined;
+      let secrets: AccessStage | undefined;
+      if (listed.length > 0) {
+        // Read with the first cache read unless IAM usually answers first (ECR).
+        secrets = { kind: 'scoped', scope: pullSecretScope(namespace, listed), readFirst: !ecr, credentials: fromKeyring(namedKeyring) };
+      } else if (options.kube !== undefined) {
+        secrets = { kind: 'scoped', scope: serviceAccountScope(namespace, account), readFirst: false, credentials: fromKeyring(accountKeyring) };
+      }
+      const shared: AccessStage = ecr
+        ? { kind: 'shared', credentials: async () => {
+            const iam = await ecrCredential(ecr, registry, options.deadline, warn);
+            return iam ? [iam] : [];
+          } }
+        : { kind: 'shared', credentials: () => Promise.resolve([]) };
+      if (!ecr && listed.length > 0 && secrets) return [secrets];
+      return secrets ? [shared, secrets] : [shared];
     },
   };
 }
@@ -61,24 +97,27 @@ async function ecrCredential(
   }
 }
 
-async function buildKeyring(options: PodCredentialsOptions, listed: string[], warn: (m: string) => void): Promise<Keyring> {
+/** The service account's pull secrets. No warning for a missing account: none were expected. */
+async function readAccountKeyring(options: PodCredentialsOptions, account: string, warn: (m: string) => void): Promise<Keyring> {
   const { namespace } = options;
   const kube = await resolveKube(options.kube);
-  let names = listed;
-  if (names.length === 0) {
-    if (!kube) return new Keyring([]);
-    const account = options.serviceAccountName || 'default';
-    try {
-      names = unique((await kube.getServiceAccount(namespace, account, options.deadline.signal)).imagePullSecrets);
-    } catch (error) {
-      // No warning for a missing service account: the pod named no secrets, so none are expected.
-      if (!(error instanceof KubeError && (error.reason === 'NotFound' || error.reason === 'Unavailable'))) {
-        warn(`service account ${namespace}/${account} could not be read (${describe(error)}); resolving anonymously`);
-      }
-      return new Keyring([]);
+  if (!kube) return new Keyring([]);
+  let names: string[];
+  try {
+    names = unique((await kube.getServiceAccount(namespace, account, options.deadline.signal)).imagePullSecrets);
+  } catch (error) {
+    if (!(error instanceof KubeError && (error.reason === 'NotFound' || error.reason === 'Unavailable'))) {
+      warn(`service account ${namespace}/${account} could not be read (${describe(error)}); resolving anonymously`);
     }
+    return new Keyring([]);
   }
+  return readKeyring(options, names, warn, kube);
+}
+
+async function readKeyring(options: PodCredentialsOptions, names: string[], warn: (m: string) => void, known?: KubeApi): Promise<Keyring> {
+  const { namespace } = options;
   if (names.length === 0) return new Keyring([]);
+  const kube = known ?? (await resolveKube(options.kube));
   if (!kube) {
     warn(`pull secrets ${names.map((n) => `${namespace}/${n}`).join(', ')} could not be read (no Kubernetes API access); resolving anonymously`);
     return new Keyring([]);

@@ -1,5 +1,10 @@
 // For each distinct image of a pod, in parallel, within the budget:
 // memory cache → shared cache (one getMany for the whole pod) → registry.
+//
+// Credentials cost I/O (pull secrets come from the Kubernetes API), so the first cache read uses
+// only keys known without any: the shared key of every image (anonymous and ECR IAM answers are the
+// same for every pod) and the key of the pod's own pull-secret scope. Credentials are read only for
+// images that neither key answers. See docs in lib/resolver/access.ts.
 import type { PlatformCache } from '../cache/cache.ts';
 import { epochSeconds, isFresh, type CacheEntry, type CacheHit, type CacheTier } from '../cache/entry.ts';
 import { digestKey, lookupKey, tagKey } from '../cache/keys.ts';
@@ -9,6 +14,8 @@ import { parseReference } from '../image/reference.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { CredentialSource, ImageReference, ImageResolution, Platform, RegistryCredential, ResolutionSource } from '../types.ts';
+import { BatchedReads } from './batched-reads.ts';
+import { accessFromSource, anonymousAccess, hasStages, type AccessStage, type RegistryAccess } from './access.ts';
 import { raceDeadline, timeoutText } from './race.ts';
 import type { PlatformSource } from './source.ts';
 
@@ -21,7 +28,7 @@ export interface ResolverOptions {
   source: PlatformSource;
   cache: PlatformCache;
   /** Absent: every lookup is anonymous. */
-  credentials?: CredentialSource;
+  credentials?: CredentialSource | RegistryAccess;
   config: Pick<Config, 'digestTtlSeconds' | 'tagTtlSeconds' | 'negativeTtlSeconds' | 'staleTtlSeconds'>;
   logger?: Logger;
   metrics?: Metrics;
@@ -47,22 +54,46 @@ export interface ResolveAllResult {
   pendingWrites: Promise<void>;
 }
 
+/** One distinct image of the pod and the ways to reach it. */
+interface Target {
+  ref: ImageReference;
+  always: boolean;
+  stages: AccessStage[];
+  sharedKey: string;
+  /** Lookup keys of the pod's own scopes that are read first; shared answers are copied there. */
+  ownKeys: string[];
+}
+
+/** One stage's view of a target: where its answer lives and how to ask the registry. */
 interface Lookup {
   ref: ImageReference;
   always: boolean;
-  credentials: RegistryCredential[];
-  identity: string | undefined;
   key: string;
+  /** The scope of a credentialed answer; undefined: shared. */
+  identity: string | undefined;
+  credentials: () => Promise<RegistryCredential[]>;
+  /** Keys that also receive a shared answer (the pod's own read-first keys). */
+  copyTo: string[];
+  /** A later stage adds nothing without credentials of its own. */
+  needsCredentials: boolean;
+  /** A stale answer from another key (e.g. the shared one), used when this stage fails. */
+  fallback: CacheEntry | undefined;
 }
 
-type Answer =
-  | { ok: true; digest: string; platforms: Platform[]; source: ResolutionSource; staleBecause?: string }
-  | { ok: false; error: string; negative?: CacheTier };
+type Failure = { ok: false; error: string; negative?: CacheTier; refused?: boolean; skipped?: boolean };
+type Answer = { ok: true; digest: string; platforms: Platform[]; source: ResolutionSource; staleBecause?: string } | Failure;
+
+type Writes = Array<[string, CacheEntry]>;
+
+/** Errors after which the next stage (other credentials) is worth a try: the kubelet would go on too. */
+const REFUSALS = new Set(['unauthorized', 'forbidden', 'not-found']);
+
+class NoCredentials extends Error {}
 
 export class Resolver {
   readonly #source: PlatformSource;
   readonly #cache: PlatformCache;
-  readonly #credentials: CredentialSource | undefined;
+  readonly #credentials: CredentialSource | RegistryAccess | undefined;
   readonly #config: ResolverOptions['config'];
   readonly #logger: Logger | undefined;
   readonly #metrics: Metrics;
@@ -79,10 +110,10 @@ export class Resolver {
   }
 
   /** `options.credentials` (the pod's pull secrets) replaces the constructor's source for this call. */
-  async resolveAll(images: ImageInput[], deadline: Deadline, options: { credentials?: CredentialSource } = {}): Promise<ResolveAllResult> {
+  async resolveAll(images: ImageInput[], deadline: Deadline, options: { credentials?: CredentialSource | RegistryAccess } = {}): Promise<ResolveAllResult> {
     const tiers: TierCounts = { memory: 0, dynamodb: 0, registry: 0, stale: 0, miss: 0, negative: 0 };
     const warnings: string[] = [];
-    const writes: Array<[string, CacheEntry]> = [];
+    const writes: Writes = [];
 
     const parsed = images.map((input) => parseInput(input.image));
     const byCanonical = new Map<string, { ref: ImageReference; always: boolean }>();
@@ -95,26 +126,32 @@ export class Resolver {
       else byCanonical.set(result.ref.canonical, { ref: result.ref, always });
     });
 
-    const credentialSource = options.credentials ?? this.#credentials;
-    const credentials = await this.#credentialsFor(credentialSource, [...byCanonical.values()].map(({ ref }) => ref), deadline, warnings);
-    const lookups = [...byCanonical.values()].map(({ ref, always }): Lookup => {
-      const creds = credentials.get(repositoryOf(ref)) ?? [];
-      const identity = creds[0]?.identity;
-      return { ref, always, credentials: creds, identity, key: lookupKey(ref, identity) };
+    const access = this.#access(options.credentials ?? this.#credentials);
+    const stagesByRepository = new Map<string, AccessStage[]>();
+    const targets = [...byCanonical.values()].map(({ ref, always }): Target => {
+      const repository = repositoryOf(ref);
+      let stages = stagesByRepository.get(repository);
+      if (!stages) {
+        stages = access.stagesFor(ref.registry, ref.repository).map((stage) => this.#once(stage, repository, deadline, warnings));
+        stagesByRepository.set(repository, stages);
+      }
+      const ownKeys = stages.flatMap((stage) => (stage.kind === 'scoped' && stage.readFirst && stage.scope ? [lookupKey(ref, stage.scope)] : []));
+      return { ref, always, stages, sharedKey: lookupKey(ref), ownKeys };
     });
 
     const hits = await raceDeadline(
-      this.#cache.getMany(lookups.map((lookup) => lookup.key), deadline),
+      this.#cache.getMany(unique(targets.flatMap((target) => [target.sharedKey, ...target.ownKeys])), deadline),
       deadline,
       () => new Map<string, CacheHit>(),
     );
 
+    const later = new BatchedReads(this.#cache, deadline);
     const answers = new Map<string, Answer>();
     await Promise.all(
-      lookups.map(async (lookup) => {
-        const answer = await this.#answer(lookup, hits.get(lookup.key), deadline, writes);
+      targets.map(async (target) => {
+        const answer = await this.#resolveTarget(target, hits, later, deadline, writes);
         this.#count(answer, tiers);
-        answers.set(lookup.ref.canonical, answer);
+        answers.set(target.ref.canonical, answer);
       }),
     );
 
@@ -139,92 +176,181 @@ export class Resolver {
     return { resolutions, tiers, warnings, pendingWrites };
   }
 
-  /** One call per distinct registry/repository; a failure means anonymous, with a warning. */
-  async #credentialsFor(source: CredentialSource | undefined, refs: ImageReference[], deadline: Deadline, warnings: string[]): Promise<Map<string, RegistryCredential[]>> {
-    const result = new Map<string, RegistryCredential[]>();
-    if (source === undefined) return result;
-    const repositories = new Map(refs.map((ref) => [repositoryOf(ref), ref]));
-    await Promise.all(
-      [...repositories].map(async ([name, ref]) => {
-        try {
-          const creds = await raceDeadline(source.credentialsFor(ref.registry, ref.repository), deadline, () => []);
-          result.set(name, creds);
-        } catch (error) {
-          const warning = `could not read pull credentials for ${name} (${errorText(error)}); looked it up anonymously`;
-          warnings.push(warning);
-          this.#logger?.warn({ repository: name }, warning);
-        }
-      }),
-    );
-    return result;
+  #access(source: CredentialSource | RegistryAccess | undefined): RegistryAccess {
+    if (source === undefined) return anonymousAccess;
+    return hasStages(source) ? source : accessFromSource(source);
   }
 
-  async #answer(lookup: Lookup, hit: CacheHit | undefined, deadline: Deadline, writes: Array<[string, CacheEntry]>): Promise<Answer> {
+  /** Credentials read at most once per repository and admission; a failure means anonymous, with a warning. */
+  #once(stage: AccessStage, repository: string, deadline: Deadline, warnings: string[]): AccessStage {
+    let read: Promise<RegistryCredential[]> | undefined;
+    const credentials = (): Promise<RegistryCredential[]> =>
+      (read ??= raceDeadline(stage.credentials(), deadline, () => []).catch((error: unknown) => {
+        const warning = `could not read pull credentials for ${repository} (${errorText(error)}); looked it up anonymously`;
+        warnings.push(warning);
+        this.#logger?.warn({ repository }, warning);
+        return [];
+      }));
+    return { ...stage, credentials };
+  }
+
+  /**
+   * Fresh answers that need no credentials first (the pod's own scope, then the shared key); then
+   * each stage in turn, going on to the next only when a stage was refused or knows nothing.
+   */
+  async #resolveTarget(target: Target, hits: Map<string, CacheHit>, later: BatchedReads, deadline: Deadline, writes: Writes): Promise<Answer> {
+    const nowSeconds = this.#nowSeconds();
+    for (const key of target.ownKeys) {
+      const hit = hits.get(key);
+      if (hit && this.#answersNow(target, hit.entry, nowSeconds)) return entryAnswer(target.ref, hit.entry, hit.tier);
+    }
+    const shared = hits.get(target.sharedKey);
+    if (shared && this.#answersNow(target, shared.entry, nowSeconds)) {
+      // A public answer: the same for every pod. Copied under the pod's own keys so that, once warm,
+      // those keys are found in memory instead of costing a shared-tier read on every admission.
+      for (const key of target.ownKeys) writes.push([key, shared.entry]);
+      return entryAnswer(target.ref, shared.entry, shared.tier);
+    }
+
+    const sharedFallback = shared?.entry.platforms !== undefined ? shared.entry : undefined;
+    let last: Failure | undefined;
+    for (const [index, stage] of target.stages.entries()) {
+      const lookup = await this.#lookupFor(target, stage, index, sharedFallback, deadline);
+      if (lookup === undefined) continue;
+      const hit = lookup.key === target.sharedKey || target.ownKeys.includes(lookup.key) ? hits.get(lookup.key) : await later.get(lookup.key);
+      const answer = await this.#answer(lookup, hit, deadline, writes);
+      if (answer.ok) return answer;
+      if (answer.skipped) {
+        // Nothing more to try here: remember the earlier failure under this key so the next
+        // admission does not read the credentials again to learn the same.
+        if (last !== undefined && !deadline.signal.aborted) writes.push([lookup.key, this.#negative(last.error)]);
+        continue;
+      }
+      last = answer;
+      if (!(answer.refused || answer.negative !== undefined)) break;
+    }
+    return last ?? { ok: false, error: deadline.signal.aborted ? timeoutText(deadline) : `no way to look up ${target.ref.canonical}` };
+  }
+
+  /** A fresh positive entry that needs no revalidation answers without any I/O. */
+  #answersNow(target: Target, entry: CacheEntry, nowSeconds: number): boolean {
+    if (!isFresh(entry, nowSeconds) || entry.error !== undefined || entry.platforms === undefined) return false;
+    return !this.#needsRevalidation(target, entry, nowSeconds);
+  }
+
+  /** Where this stage's answer lives. A scope known only from the credentials reads them first. */
+  async #lookupFor(target: Target, stage: AccessStage, index: number, sharedFallback: CacheEntry | undefined, deadline: Deadline): Promise<Lookup | undefined> {
+    const base = { ref: target.ref, always: target.always, credentials: stage.credentials, copyTo: target.ownKeys };
+    if (stage.kind === 'shared') {
+      return { ...base, key: target.sharedKey, identity: undefined, needsCredentials: false, fallback: undefined };
+    }
+    let scope = stage.scope;
+    if (scope === undefined) {
+      const credentials = await raceDeadline(stage.credentials(), deadline, () => []);
+      scope = credentials[0]?.identity;
+      if (scope === undefined) {
+        // No credential for this registry: an anonymous lookup, shared by everyone (unless an earlier stage did that).
+        if (index > 0) return undefined;
+        return { ...base, key: target.sharedKey, identity: undefined, needsCredentials: false, fallback: undefined };
+      }
+    }
+    return { ...base, key: lookupKey(target.ref, scope), identity: scope, needsCredentials: index > 0, fallback: sharedFallback };
+  }
+
+  async #readOne(key: string, deadline: Deadline): Promise<CacheHit | undefined> {
+    const hits = await raceDeadline(this.#cache.getMany([key], deadline), deadline, () => new Map<string, CacheHit>());
+    return hits.get(key);
+  }
+
+  async #answer(lookup: Lookup, hit: CacheHit | undefined, deadline: Deadline, writes: Writes): Promise<Answer> {
     const nowSeconds = this.#nowSeconds();
     const entry = hit?.entry;
     if (hit !== undefined && entry !== undefined && isFresh(entry, nowSeconds)) {
       if (entry.error !== undefined && entry.platforms === undefined) return { ok: false, error: entry.error, negative: hit.tier };
-      if (entry.error !== undefined) return staleAnswer(lookup, entry, entry.error);
-      if (!this.#needsRevalidation(lookup, entry, nowSeconds)) return entryAnswer(lookup, entry, hit.tier);
+      if (entry.error !== undefined) return staleAnswer(lookup.ref, entry, entry.error);
+      if (!this.#needsRevalidation(lookup, entry, nowSeconds)) return entryAnswer(lookup.ref, entry, hit.tier);
     }
-    const fallback = entry?.platforms !== undefined ? entry : undefined;
+    const fallback = entry?.platforms !== undefined ? entry : lookup.fallback;
 
     const work = (async (): Promise<Answer> => {
       try {
+        const credentials = await lookup.credentials();
+        if (credentials.length === 0 && lookup.needsCredentials) throw new NoCredentials();
+        const identity = credentials.length > 0 ? lookup.identity : undefined;
         // With nothing cached for the tag a HEAD would only add a round trip before the GET.
-        if (lookup.always && lookup.ref.digest === undefined && fallback !== undefined) {
-          return await this.#revalidate(lookup, hit, deadline, writes);
+        if (lookup.always && lookup.ref.digest === undefined && entry?.platforms !== undefined) {
+          return await this.#revalidate(lookup, hit, credentials, identity, deadline, writes);
         }
-        return await this.#fetch(lookup, deadline, writes);
+        return await this.#fetch(lookup, credentials, identity, deadline, writes);
       } catch (error) {
+        if (error instanceof NoCredentials) return { ok: false, error: 'no credentials', skipped: true };
         const text = errorText(error);
         const ourTimeout = deadline.signal.aborted;
         if (fallback !== undefined) {
           if (!ourTimeout) writes.push([lookup.key, this.#rememberStale(fallback, text)]);
-          return staleAnswer(lookup, fallback, text);
+          return staleAnswer(lookup.ref, fallback, text);
         }
         if (!ourTimeout) writes.push([lookup.key, this.#negative(text)]);
-        return { ok: false, error: ourTimeout ? timeoutText(deadline) : text };
+        return { ok: false, error: ourTimeout ? timeoutText(deadline) : text, refused: isRefusal(error) };
       }
     })();
     return raceDeadline(work, deadline, (): Answer => {
       const text = timeoutText(deadline);
-      return fallback !== undefined ? staleAnswer(lookup, fallback, text) : { ok: false, error: text };
+      return fallback !== undefined ? staleAnswer(lookup.ref, fallback, text) : { ok: false, error: text };
     });
   }
 
-  #needsRevalidation(lookup: Lookup, entry: CacheEntry, nowSeconds: number): boolean {
+  #needsRevalidation(lookup: { always: boolean; ref: ImageReference }, entry: CacheEntry, nowSeconds: number): boolean {
     if (!lookup.always || lookup.ref.digest !== undefined) return false;
     const storedAt = entry.freshUntil - this.#config.tagTtlSeconds;
     return nowSeconds - storedAt > ALWAYS_TRUST_SECONDS;
   }
 
   /** HEAD the tag; reuse what is cached for the digest it points to now; else a full resolve. */
-  async #revalidate(lookup: Lookup, hit: CacheHit | undefined, deadline: Deadline, writes: Array<[string, CacheEntry]>): Promise<Answer> {
-    const digest = await this.#source.headDigest(lookup.ref, { deadline, credentials: lookup.credentials });
+  async #revalidate(
+    lookup: Lookup,
+    hit: CacheHit | undefined,
+    credentials: RegistryCredential[],
+    identity: string | undefined,
+    deadline: Deadline,
+    writes: Writes,
+  ): Promise<Answer> {
+    const digest = await this.#source.headDigest(lookup.ref, { deadline, credentials });
     const tagged = hit?.entry;
     if (hit !== undefined && tagged?.platforms !== undefined && tagged.error === undefined && tagged.digest === digest) {
-      writes.push([lookup.key, this.#positive(this.#config.tagTtlSeconds, tagged.platforms, digest)]);
+      this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, tagged.platforms, digest), writes);
       return { ok: true, digest, platforms: tagged.platforms, source: hit.tier };
     }
-    const key = digestKey(lookup.ref, digest, lookup.identity);
-    const found = (await this.#cache.getMany([key], deadline)).get(key);
+    const key = digestKey(lookup.ref, digest, identity);
+    const found = await this.#readOne(key, deadline);
     const platforms = found?.entry.platforms;
     if (found !== undefined && platforms !== undefined && found.entry.error === undefined && isFresh(found.entry, this.#nowSeconds())) {
-      writes.push([lookup.key, this.#positive(this.#config.tagTtlSeconds, platforms, digest)]);
+      this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, platforms, digest), writes);
       return { ok: true, digest, platforms, source: found.tier };
     }
-    return this.#fetch(lookup, deadline, writes);
+    return this.#fetch(lookup, credentials, identity, deadline, writes);
   }
 
-  async #fetch(lookup: Lookup, deadline: Deadline, writes: Array<[string, CacheEntry]>): Promise<Answer> {
-    const answer = await this.#source.resolve(lookup.ref, { deadline, credentials: lookup.credentials });
+  async #fetch(lookup: Lookup, credentials: RegistryCredential[], identity: string | undefined, deadline: Deadline, writes: Writes): Promise<Answer> {
+    const answer = await this.#source.resolve(lookup.ref, { deadline, credentials });
     const digest = lookup.ref.digest ?? answer.digest;
-    writes.push([digestKey(lookup.ref, digest, lookup.identity), this.#positive(this.#config.digestTtlSeconds, answer.platforms)]);
+    const digestEntry = this.#positive(this.#config.digestTtlSeconds, answer.platforms);
     if (lookup.ref.digest === undefined) {
-      writes.push([tagKey(lookup.ref, lookup.identity), this.#positive(this.#config.tagTtlSeconds, answer.platforms, digest)]);
+      writes.push([digestKey(lookup.ref, digest, identity), digestEntry]);
+      this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, answer.platforms, digest), writes);
+    } else {
+      this.#store(lookup, identity, digestEntry, writes);
     }
     return { ok: true, digest, platforms: answer.platforms, source: 'registry' };
+  }
+
+  /** The entry under the key a lookup reads first; a shared answer also under the pod's own keys. */
+  #store(lookup: Lookup, identity: string | undefined, entry: CacheEntry, writes: Writes): void {
+    const key = lookup.ref.digest === undefined ? tagKey(lookup.ref, identity) : digestKey(lookup.ref, lookup.ref.digest, identity);
+    writes.push([key, entry]);
+    if (identity === undefined) {
+      for (const own of lookup.copyTo) if (own !== key) writes.push([own, entry]);
+    }
   }
 
   #positive(ttlSeconds: number, platforms: Platform[], digest?: string): CacheEntry {
@@ -269,12 +395,18 @@ export class Resolver {
   }
 }
 
-function entryAnswer(lookup: Lookup, entry: CacheEntry, tier: CacheTier): Answer {
-  return { ok: true, digest: lookup.ref.digest ?? entry.digest ?? '', platforms: entry.platforms ?? [], source: tier };
+function entryAnswer(ref: ImageReference, entry: CacheEntry, tier: CacheTier): Answer {
+  return { ok: true, digest: ref.digest ?? entry.digest ?? '', platforms: entry.platforms ?? [], source: tier };
 }
 
-function staleAnswer(lookup: Lookup, entry: CacheEntry, because: string): Answer {
-  return { ok: true, digest: lookup.ref.digest ?? entry.digest ?? '', platforms: entry.platforms ?? [], source: 'stale', staleBecause: because };
+function staleAnswer(ref: ImageReference, entry: CacheEntry, because: string): Answer {
+  return { ok: true, digest: ref.digest ?? entry.digest ?? '', platforms: entry.platforms ?? [], source: 'stale', staleBecause: because };
+}
+
+/** Registry errors carry a `kind` (lib/registry/errors.ts); checked by shape to keep this module free of the client. */
+function isRefusal(error: unknown): boolean {
+  const kind = (error as { kind?: unknown } | undefined)?.kind;
+  return typeof kind === 'string' && REFUSALS.has(kind);
 }
 
 function parseInput(image: string): { ok: true; ref: ImageReference } | { ok: false; error: string } {
@@ -287,6 +419,10 @@ function parseInput(image: string): { ok: true; ref: ImageReference } | { ok: fa
 
 function repositoryOf(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}`;
+}
+
+function unique(keys: string[]): string[] {
+  return [...new Set(keys)];
 }
 
 function errorText(error: unknown): string {

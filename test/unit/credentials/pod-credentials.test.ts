@@ -5,6 +5,7 @@ import { EcrCredentials } from '../../../lib/credentials/ecr.ts';
 import { KubeError, type KubeApi, type KubeSecret } from '../../../lib/kube/kube-client.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 import type { RegistryCredential } from '../../../lib/types.ts';
+import { pullSecretScope, serviceAccountScope } from '../../../lib/credentials/scope.ts';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 const pullSecret = (auths: Record<string, { username: string; password: string }>): KubeSecret => ({
@@ -132,5 +133,43 @@ describe('createPodCredentials', () => {
     const pod = createPodCredentials({ kube, namespace: 'app', ecr, deadline });
     assert.deepEqual(users(await pod.credentialsFor(ecrHost, 'team/app')), ['AWS']);
     assert.match(pod.warnings[0] ?? '', /ECR GetAuthorizationToken for account 123456789012 in us-east-1 failed/);
+  });
+});
+
+describe('stagesFor: how each registry is reached, decided with no I/O', () => {
+  const deadline = new Deadline(5000);
+  const kinds = (stages: ReturnType<ReturnType<typeof createPodCredentials>['stagesFor']>): string[] =>
+    stages.map((s) => (s.kind === 'shared' ? 'shared' : `scoped:${s.scope}:${s.readFirst ? 'first' : 'later'}`));
+
+  test('named secrets: one scoped stage (namespace + sorted names), read with the first cache read', () => {
+    const kube = stubKube({});
+    const pod = createPodCredentials({ kube, namespace: 'app', imagePullSecrets: ['b', 'a', 'a'], deadline });
+    assert.deepEqual(kinds(pod.stagesFor('ghcr.io', 'org/app')), [`scoped:${pullSecretScope('app', ['a', 'b'])}:first`]);
+    assert.equal(pullSecretScope('app', ['b', 'a']), pullSecretScope('app', ['a', 'b']));
+    assert.notEqual(pullSecretScope('app', ['a']), pullSecretScope('other', ['a']));
+    assert.notEqual(pullSecretScope('app', ['a']), pullSecretScope('app', ['a', 'b']));
+    assert.deepEqual(kube.calls, []);
+  });
+
+  test('no named secrets: anonymous first, the service account after; without Kubernetes access, anonymous only', () => {
+    const kube = stubKube({});
+    const pod = createPodCredentials({ kube, namespace: 'app', serviceAccountName: 'builder', deadline });
+    assert.deepEqual(kinds(pod.stagesFor('ghcr.io', 'org/app')), ['shared', `scoped:${serviceAccountScope('app', 'builder')}:later`]);
+    assert.deepEqual(kinds(createPodCredentials({ namespace: 'app', deadline }).stagesFor('ghcr.io', 'org/app')), ['shared']);
+    assert.deepEqual(kube.calls, []);
+  });
+
+  test('ECR: IAM (shared) first; the pod\'s secrets only after, read lazily', async () => {
+    const ecrHost = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    const ecr = new EcrCredentials({
+      getAuthorizationToken: async () => ({ authorizationToken: b64('AWS:iam-password'), expiresAt: new Date(Date.now() + 3600_000) }),
+    });
+    const kube = stubKube({});
+    const pod = createPodCredentials({ kube, namespace: 'app', imagePullSecrets: ['ecr'], ecr, deadline });
+    const stages = pod.stagesFor(ecrHost, 'team/app');
+    assert.deepEqual(kinds(stages), ['shared', `scoped:${pullSecretScope('app', ['ecr'])}:later`]);
+    const iam = await stages[0]?.credentials();
+    assert.deepEqual(iam?.map((c) => c.kind === 'basic' && c.password), ['iam-password']);
+    assert.deepEqual(kube.calls, []);
   });
 });

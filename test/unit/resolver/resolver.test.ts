@@ -261,7 +261,7 @@ describe('Resolver', () => {
     const secret = 's3cr3t-password-value';
     const credentialsFor = (identity: string): RegistryCredential[] => [{ kind: 'basic', username: 'robot', password: secret, identity }];
 
-    test('asks once per repository and keys private answers by identity', async () => {
+    test('a plain source: shared keys first, then one read of the identity keys; asks once per repository', async () => {
       const asked: string[] = [];
       let identity = 'tenant-a';
       const credentials: CredentialSource = {
@@ -277,7 +277,10 @@ describe('Resolver', () => {
       source.push('ghcr.io/acme/app', '2', [linux('arm64')]);
       await resolve(resolver, ['ghcr.io/acme/app:1', 'ghcr.io/acme/app:2', 'ghcr.io/acme/app:1']);
       assert.deepEqual(asked, ['ghcr.io/acme/app']);
-      assert.deepEqual(cache.reads[0], ['tag#ghcr.io/acme/app:1#tenant-a', 'tag#ghcr.io/acme/app:2#tenant-a']);
+      assert.deepEqual(cache.reads, [
+        ['tag#ghcr.io/acme/app:1', 'tag#ghcr.io/acme/app:2'],
+        ['tag#ghcr.io/acme/app:1#tenant-a', 'tag#ghcr.io/acme/app:2#tenant-a'],
+      ]);
       assert.equal(source.seenCredentials[0]?.[0]?.identity, 'tenant-a');
 
       identity = 'tenant-b';
