@@ -1,6 +1,9 @@
 // JSONPatch (RFC 6902) built against a working copy of the pod, so that each operation sees the
 // structure the previous ones created (two additions under a missing `affinity` must not both
 // create it). Only `add` is needed: it creates a member, replaces one, or appends with `/-`.
+// The working copy is copy-on-write: only the objects on the path of a write are copied (shallow),
+// the rest is the caller's pod, read but never changed. Cloning the whole pod (managed fields,
+// env, volumes) cost more than the rest of an admission together.
 import { asRecord } from './pod.ts';
 
 export interface JsonPatchOp {
@@ -21,9 +24,12 @@ export function toPointer(segments: readonly string[]): string {
 export class PatchBuilder {
   readonly ops: JsonPatchOp[] = [];
   readonly #doc: Record<string, unknown>;
+  /** Objects and arrays of the working copy that belong to the builder, so may be changed. */
+  readonly #owned = new WeakSet<object>();
 
   constructor(doc: object) {
-    this.#doc = structuredClone(doc) as Record<string, unknown>;
+    this.#doc = { ...(doc as Record<string, unknown>) };
+    this.#owned.add(this.#doc);
   }
 
   /** The value at `segments` in the working copy (array indexes as decimal strings). */
@@ -62,11 +68,12 @@ export class PatchBuilder {
   }
 
   #add(segments: readonly string[], value: unknown): void {
-    const op: JsonPatchOp = { op: 'add', path: toPointer(segments), value: structuredClone(value) };
+    const op: JsonPatchOp = { op: 'add', path: toPointer(segments), value: cloneJson(value) };
     this.ops.push(op);
-    const parent = this.get(segments.slice(0, -1));
+    const parent = this.#ownedContainer(segments.slice(0, -1));
     const last = segments[segments.length - 1] as string;
-    const copy = structuredClone(value);
+    const copy = cloneJson(value);
+    if (typeof copy === 'object' && copy !== null) this.#owned.add(copy);
     if (Array.isArray(parent)) {
       if (last === '-') parent.push(copy);
       else parent.splice(Number(last), 0, copy);
@@ -74,6 +81,32 @@ export class PatchBuilder {
       (parent as Record<string, unknown>)[last] = copy;
     }
   }
+
+  /** The container at `segments`, after copying each not-yet-owned object on the way to it. */
+  #ownedContainer(segments: readonly string[]): unknown {
+    let current: unknown = this.#doc;
+    for (const segment of segments) {
+      const holder = current as Record<string, unknown> | unknown[];
+      const key = Array.isArray(holder) ? Number(segment) : segment;
+      let child = (holder as Record<string | number, unknown>)[key];
+      if (typeof child === 'object' && child !== null && !this.#owned.has(child)) {
+        child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Record<string, unknown>) };
+        this.#owned.add(child as object);
+        (holder as Record<string | number, unknown>)[key] = child;
+      }
+      current = child;
+    }
+    return current;
+  }
+}
+
+/** A deep copy of a JSON value (what a patch carries); structuredClone costs more for small values. */
+function cloneJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson);
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) copy[key] = cloneJson(member);
+  return copy;
 }
 
 function childOf(parent: unknown, segment: string): unknown {
