@@ -1,0 +1,222 @@
+// The results as a terminal table and as docs/BENCHMARKS.md, every target marked met or missed.
+import type { ColdStart } from './cold-start.ts';
+import type { EndToEnd } from './e2e.ts';
+import type { MemoryResult } from './memory.ts';
+import type { DynamoDbCounts, RegistryCounts } from './requests.ts';
+import type { Machine } from './support/machine.ts';
+import type { LatencySummary } from './support/stats.ts';
+
+export interface Results {
+  machine: Machine;
+  floor: LatencySummary;
+  memory: LatencySummary;
+  dynamodb: LatencySummary;
+  registry: LatencySummary;
+  observed: Record<string, Record<string, number>>;
+  registryCounts: RegistryCounts;
+  dynamoDbCounts: DynamoDbCounts;
+  bundle: { eagerBytes: number; totalBytes: number; kubeChunkBytes: number; splitting: boolean };
+  coldStart: ColdStart;
+  memoryUse: MemoryResult;
+  memoryUseSmallYoung: MemoryResult;
+  endToEnd: EndToEnd;
+  elapsedSeconds: number;
+}
+
+interface Row {
+  measure: string;
+  value: string;
+  target: string;
+  met?: boolean;
+}
+
+const ms = (value: number): string => `${value < 1 ? value.toFixed(3) : value.toFixed(1)} ms`;
+const perSecond = (value: number): string => `${Math.round(value).toLocaleString('en-US')}/s`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export function rows(r: Results): Row[] {
+  const ratio = r.memory.meanMs / r.floor.meanMs;
+  const expected = (kind: string, later: string[]): boolean =>
+    kind === 'multi-arch' ? later.join(',') === 'manifest' : later.join(',') === 'manifest,blob';
+  const e2eErrors = r.endToEnd.errors + r.endToEnd.timeouts + r.endToEnd.non2xx;
+  return [
+    { measure: 'Floor: JSON.parse + JSON.stringify of the review', value: `${ms(r.floor.meanMs)} mean, ${perSecond(r.floor.perSecond)}`, target: 'reference' },
+    { measure: 'Memory hit: mean / floor', value: `${ratio.toFixed(2)}× (${ms(r.memory.meanMs)})`, target: '≤ 3×', met: ratio <= 3 },
+    { measure: 'Memory hit: throughput, one core', value: perSecond(r.memory.perSecond), target: '≥ 5,000/s', met: r.memory.perSecond >= 5000 },
+    { measure: 'Memory hit: p50 / p99', value: `${ms(r.memory.p50Ms)} / ${ms(r.memory.p99Ms)}`, target: 'p99 < 2 ms', met: r.memory.p99Ms < 2 },
+    { measure: 'DynamoDB hit: p50 / p99, throughput', value: `${ms(r.dynamodb.p50Ms)} / ${ms(r.dynamodb.p99Ms)}, ${perSecond(r.dynamodb.perSecond)}`, target: 'no target' },
+    { measure: 'Registry miss: p50 / p99, throughput', value: `${ms(r.registry.p50Ms)} / ${ms(r.registry.p99Ms)}, ${perSecond(r.registry.perSecond)}`, target: 'no target' },
+    ...r.registryCounts.images.map((image) => ({
+      measure: `Registry requests, ${image.kind} (${image.image.split('/').slice(1).join('/')})`,
+      value: `first contact: ${image.firstContact.join(' + ')}; then: ${image.later.join(' + ')}`,
+      target: image.kind === 'multi-arch' ? '1 manifest GET (+1 token first)' : 'manifest + config blob (+1 token first)',
+      met: expected(image.kind, image.later) && image.firstContact.filter((what) => what === 'token').length === 1,
+    })),
+    {
+      measure: 'DynamoDB requests per admission (3 images)',
+      value: `${(r.dynamoDbCounts.batchGetItem / r.dynamoDbCounts.admissions).toFixed(2)} BatchGetItem${Object.keys(r.dynamoDbCounts.other).length ? `, other: ${JSON.stringify(r.dynamoDbCounts.other)}` : ''}`,
+      target: '1',
+      met: r.dynamoDbCounts.batchGetItem === r.dynamoDbCounts.admissions && Object.keys(r.dynamoDbCounts.other).length === 0,
+    },
+    { measure: 'Cold start: `node -e "await import(bundle)"`, median', value: `${ms(r.coldStart.processWallMs)} (Node alone ${ms(r.coldStart.nodeBaselineMs)})`, target: '< 150 ms', met: r.coldStart.processWallMs < 150 },
+    { measure: 'Cold start: the import alone, in process', value: `${ms(r.coldStart.importMs)}; with --enable-source-maps ${ms(r.coldStart.importWithSourceMapsMs)}`, target: 'no target' },
+    { measure: 'First admission, Kubernetes client not loaded', value: ms(r.coldStart.firstAdmissionMs), target: 'no target' },
+    { measure: 'First admission with pull secrets (loads the Kubernetes client)', value: ms(r.coldStart.firstAdmissionWithKubeMs), target: 'no target' },
+    { measure: 'Bundle loaded at cold start (entry + static chunks)', value: mb(r.bundle.eagerBytes), target: '< 1.5 MB', met: r.bundle.eagerBytes < 1.5 * 1024 * 1024 },
+    { measure: 'Bundle, every chunk (Kubernetes client chunk)', value: `${mb(r.bundle.totalBytes)} (${mb(r.bundle.kubeChunkBytes)})`, target: 'no target' },
+    { measure: 'Peak RSS, 10,000 admissions / 1,000 images, Node defaults', value: mib(r.memoryUse.peakRssBytes), target: '< 128 MB', met: r.memoryUse.peakRssBytes < 128 * 1024 * 1024 },
+    { measure: 'Peak RSS, same, --max-semi-space-size=4', value: mib(r.memoryUseSmallYoung.peakRssBytes), target: '< 128 MB', met: r.memoryUseSmallYoung.peakRssBytes < 128 * 1024 * 1024 },
+    { measure: `End to end, HTTPS, ${r.endToEnd.connections} connections, ${r.endToEnd.durationSeconds} s`, value: `${perSecond(r.endToEnd.requestsPerSecond)}, p99 ${ms(r.endToEnd.p99Ms)}`, target: '≥ 2,000/s', met: r.endToEnd.requestsPerSecond >= 2000 },
+    { measure: 'End to end: errors (errors + timeouts + non-2xx)', value: `${e2eErrors} of ${r.endToEnd.requests.toLocaleString('en-US')}`, target: '0', met: e2eErrors === 0 },
+  ];
+}
+
+const verdict = (row: Row): string => (row.met === undefined ? '' : row.met ? 'met' : 'MISSED');
+
+export function printTable(r: Results): void {
+  const table = rows(r);
+  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => [row.measure, row.value, row.target][column]?.length ?? 0)));
+  for (const row of table) {
+    const cells = [row.measure, row.value, row.target];
+    console.log(`${cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ')}  ${verdict(row)}`);
+  }
+}
+
+export function renderMarkdown(r: Results): string {
+  const m = r.machine;
+  const table = rows(r)
+    .map((row) => `| ${row.measure} | ${row.value.replaceAll('|', '\\|')} | ${row.target} | ${verdict(row)} |`)
+    .join('\n');
+  const tierLine = (name: string, s: LatencySummary): string =>
+    `| ${name} | ${s.iterations.toLocaleString('en-US')} | ${ms(s.meanMs)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.maxMs)} | ${perSecond(s.perSecond)} | ${JSON.stringify(r.observed[name] ?? {})} |`;
+  return `# Benchmarks
+
+Written by \`npm run bench\` (bench/run.ts) on ${m.date}; the whole run took ${r.elapsedSeconds.toFixed(0)} s. Not part of CI.
+
+**Machine:** ${m.cpu}, ${m.cores} cores, ${(m.memoryGiB).toFixed(1)} GiB memory, ${m.os}, Node ${m.node}.
+Load average when the run started: ${m.loadAverage.map((v) => v.toFixed(2)).join(', ')} (the machine is shared; see "Noise").
+
+## Results
+
+| Measure | Value | Target | |
+|---|---|---|---|
+${table}
+
+## Per tier, in process
+
+\`createApp({ env, logDestination })\` with a destination that drops lines (pino still formats each
+one: the log line is part of an admission's cost), \`app.handle({ method: 'POST', path: '/mutate', … })\`
+one at a time on one core. Every admission is a 3-container pod (a multi-arch OCI index with
+attestations, a single-arch Docker image, a 3-platform Docker list)
+in an AdmissionReview of the size the API server sends (managed fields, env, volumes: about 4 KB),
+with a distinct uid each time. The last column is what the last admission's log line reported,
+proof that the run measured that tier.
+
+| Tier | Admissions | Mean | p50 | p99 | Max | Throughput | Tiers seen |
+|---|---|---|---|---|---|---|---|
+${tierLine('floor', r.floor).replace(/\| \{\} \|$/, '| JSON only |')}
+${tierLine('memory', r.memory)}
+${tierLine('dynamodb', r.dynamodb)}
+${tierLine('registry', r.registry)}
+
+- **Floor and memory hit** are measured in 8 alternating rounds of 4,000 (after 2,000 warm-up
+  each), so a noisy neighbour slows both alike; the ratio is of the means.
+- **DynamoDB hit**: DynamoDB Local (in memory, the table from serverless.yml), \`ARCHY_MEMORY_CACHE_ENTRIES=0\`
+  so every admission reads the table: one BatchGetItem for the three images.
+- **Registry miss**: the CNCF registry (docker-registry) behind the harness's recording proxy, with
+  token auth; \`ARCHY_MEMORY_CACHE_ENTRIES=0\` and no table, so every admission asks the registry
+  (tokens stay cached, as they do in a warm function).
+
+## Requests counted at the server
+
+Registry (token auth): what the recording proxy and the token service saw for each image, the first
+admission (first contact) and the next one.
+
+| Image | First contact | Then |
+|---|---|---|
+${r.registryCounts.images.map((image) => `| ${image.kind}: \`${image.image.split('/').slice(1).join('/')}\` | ${image.firstContact.join(' + ')} | ${image.later.join(' + ')} |`).join('\n')}
+
+The first manifest request to a registry meets the 401 challenge; the challenge is then remembered
+per registry, so the next repository goes straight to the token service (one token per repository
+scope). DynamoDB: a counting proxy in front of DynamoDB Local saw ${r.dynamoDbCounts.batchGetItem} BatchGetItem
+requests for ${r.dynamoDbCounts.admissions} admissions of the 3-image pod${Object.keys(r.dynamoDbCounts.other).length ? `, and ${JSON.stringify(r.dynamoDbCounts.other)}` : ' and nothing else (all hits: no writes)'}.
+
+## Cold start and bundle
+
+The handler is bundled with esbuild using serverless.yml's \`custom.esbuild\` options (read from the
+file, so this follows the deployed configuration). Code splitting is ${r.bundle.splitting ? 'on' : 'off'}: every \`await import()\`
+(the Kubernetes client, ECR, EKS, request signing) is a chunk loaded on first use.
+
+- Loaded at cold start: ${mb(r.bundle.eagerBytes)}; all chunks: ${mb(r.bundle.totalBytes)}, of which the Kubernetes client chunk is ${mb(r.bundle.kubeChunkBytes)}.
+- \`node -e "await import(bundle)"\`, spawn to exit, median of ${r.coldStart.runs}: ${ms(r.coldStart.processWallMs)}; Node alone (\`node -e ""\`): ${ms(r.coldStart.nodeBaselineMs)}.
+- The import timed inside the fresh process: ${ms(r.coldStart.importMs)}; with \`NODE_OPTIONS=--enable-source-maps\`, as serverless.yml deploys it: ${ms(r.coldStart.importWithSourceMapsMs)}.
+- First admission in a fresh process (registry first contact included): ${ms(r.coldStart.firstAdmissionMs)} without the
+  Kubernetes client; ${ms(r.coldStart.firstAdmissionWithKubeMs)} for a pod with \`imagePullSecrets\`, which loads it (the API
+  URL points at a closed loopback port, so the read fails fast and the pod is admitted with a warning:
+  the difference is the client's load time).
+- Target: the spawn-to-exit wall time under 150 ms. ${r.coldStart.processWallMs < 150 ? 'Met.' : `Missed: Node alone takes ${ms(r.coldStart.nodeBaselineMs)} and the import ${ms(r.coldStart.importMs)}; the import is what the DynamoDB client and its credential chain cost (see the profile below), needed on every admission of a deployed function. On a shared 2-core machine this varies by ±30 ms between runs.`}
+- A function with a cluster configured and no \`ARCHY_PREFERRED_ARCH\` loads the client on its first
+  admission anyway (the node census); set \`ARCHY_PREFERRED_ARCH\` to keep it off the hot path.
+
+## Memory
+
+A fresh process runs 10,000 admissions of 3-container pods over 1,000 distinct images (every fourth
+single-arch), bundled like the handler. **Registry answers come from an in-process fake Transport**
+(bench/support/fake-transport.ts) that keeps nothing, so the figure is Archy's memory, not a
+registry's: ${r.memoryUse.registryRequests.manifests} manifest and ${r.memoryUse.registryRequests.blobs} blob requests, then memory hits.
+
+| Node flags | RSS after load | Peak RSS | Peak heap used | Time |
+|---|---|---|---|---|
+| (defaults) | ${mib(r.memoryUse.rssAfterLoadBytes)} | ${mib(r.memoryUse.peakRssBytes)} | ${mib(r.memoryUse.peakHeapUsedBytes)} | ${ms(r.memoryUse.elapsedMs)} |
+| ${r.memoryUseSmallYoung.nodeFlags.join(' ')} | ${mib(r.memoryUseSmallYoung.rssAfterLoadBytes)} | ${mib(r.memoryUseSmallYoung.peakRssBytes)} | ${mib(r.memoryUseSmallYoung.peakHeapUsedBytes)} | ${ms(r.memoryUseSmallYoung.elapsedMs)} |
+
+What Archy keeps is small: after a forced GC the live heap of the finished run is about 13 MB, bundle
+included. The rest of the peak is Node itself (about 43 MB for an empty process), the loaded bundle,
+and V8's young generation, which grows to 2 × 16 MB semi-spaces under a steady allocation rate and
+is not given back. Capping the semi-space (\`NODE_OPTIONS=--max-semi-space-size=4\`) keeps the peak
+under the target at no measurable cost in time; Lambda's own runtime sizes V8 from the function's
+memory, so the deployed figure lies between the two rows.
+
+## End to end
+
+\`node functions/local-server.ts\` (the real Lambda handler behind the local HTTPS server, EMF
+metrics and info logs to a file) in its own process; autocannon in this one, ${r.endToEnd.connections} connections over
+loopback, 2 s warm-up then ${r.endToEnd.durationSeconds} s: ${perSecond(r.endToEnd.requestsPerSecond)}, p50 ${ms(r.endToEnd.p50Ms)}, p99 ${ms(r.endToEnd.p99Ms)},
+${r.endToEnd.requests.toLocaleString('en-US')} requests, ${r.endToEnd.errors} errors, ${r.endToEnd.timeouts} timeouts, ${r.endToEnd.non2xx} non-2xx. Server and load generator share the machine's ${m.cores} cores.
+
+${findings(r)}
+`;
+}
+
+function findings(r: Results): string {
+  return `## What the profile found, and what changed
+
+Profiles (\`node --cpu-prof\`) of the memory-hit loop, 3-container pod, before the changes:
+
+| Where | Share of CPU | Change |
+|---|---|---|
+| \`structuredClone\` of the whole pod in \`PatchBuilder\` (lib/placement/patch.ts) | 27 % | Copy-on-write working copy: only the objects on a written path are copied (shallow); small patch values are copied with a JSON clone instead of \`structuredClone\`. |
+| pino \`redact\` with \`*.key\` paths (lib/log.ts) | 13 % (self), a third of the time in total | Replaced by a \`formatters.log\` hook that censors the same members (\`*.password\`, \`*.auth\`, \`*.token\`, \`*.identitytoken\`, \`*.authorization\`, \`*.Authorization\`) and copies only a value that holds one; child bindings go through the same function. Same output, checked line by line against pino's redaction. |
+| Body: \`Buffer.from(string)\` then \`toString()\` again (lib/http/router.ts) | a few % | A plain (not base64) body is parsed as it came; its size is \`Buffer.byteLength\`. |
+
+Same-run A/B on this machine (HEAD before the changes vs after, fastest of 8 alternating rounds of
+4,000, the floor at 24 µs in both): memory hit 114.5 µs (4.7× the floor) → 73.7 µs with the patch
+change (3.0×) → 57.2 µs with the log change too (2.3×) → 55.7 µs with the body change (2.3×, within
+noise). What remains is the parse of the body (the floor's larger half), one pino log line (two
+child loggers and its serialisation, about 15 %), the resolver and the decision.
+
+Cold start, by the same profile of the import: about a quarter is V8 compiling the 0.6 MB of
+modules, then the AWS SDK's DynamoDB client and credential chain initialising, and Node loading
+its internal undici (a global touched at load); Node's own start is ${ms(r.coldStart.nodeBaselineMs)} of the
+wall time.
+\`--enable-source-maps\` (set in serverless.yml's provider environment) parses the 1 MB source map
+at import and adds about 60 ms to every cold start: dropping it, or enabling source maps only
+while debugging, is the cheapest cold-start win left.
+
+## Noise
+
+The machine is shared with other work (CI runs, other benchmarks): single runs vary by up to 2× on
+the latency figures. Ratios taken in alternating rounds (floor vs memory hit) are the stable figure.
+`;
+}
