@@ -74,8 +74,10 @@ export function createApp(options: AppOptions = {}): App {
     });
   const census = kube.available ? new NodeCensus({ kube: kube.get, logger, metrics }) : undefined;
   const fixedConfig = config;
-  const clusterView: ClusterView = async (deadline) => {
-    const counts = fixedConfig.preferredArch ? undefined : await census?.architectures(deadline);
+  // The census answers from what it last learned and refreshes in the background: it only breaks
+  // ties, so no admission waits for it (or for the Kubernetes client to load on a cold start).
+  const clusterView: ClusterView = async () => {
+    const counts = census?.current();
     return {
       preferredArch: preferredArchitecture(fixedConfig.preferredArch, counts, fixedConfig.defaultArch),
       clusterArchitectures: counts ? Object.keys(counts) : undefined,

@@ -1,6 +1,6 @@
 // How many nodes of each architecture the cluster has: the tie-breaker for the preferred
 // architecture. Cached for minutes (clusters change slowly); a failure never fails an admission.
-import type { Deadline } from '../deadline.ts';
+import { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { KubeApi } from './kube-client.ts';
@@ -12,6 +12,8 @@ const PAGE_SIZE = 500;
 const MAX_PAGES = 100;
 const CACHE_MS = 5 * 60_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
+/** A background refresh is not tied to any admission's budget, only to this. */
+const BACKGROUND_BUDGET_MS = 10_000;
 
 export interface NodeCensusOptions {
   kube: KubeApi | (() => Promise<KubeApi>);
@@ -30,6 +32,31 @@ export class NodeCensus {
 
   constructor(options: NodeCensusOptions) {
     this.#options = options;
+  }
+
+  /**
+   * The last known counts at once (undefined before the first answer), refreshed in the background
+   * when stale. Admissions use this: the census only breaks ties between allowed architectures,
+   * so a cold instance's first admission should not wait for the Kubernetes client to load.
+   */
+  current(): ArchitectureCounts | undefined {
+    if (!this.#fresh() && !this.#backingOff() && this.#inFlight === undefined) {
+      const deadline = new Deadline(BACKGROUND_BUDGET_MS);
+      this.#inFlight = this.#refresh(deadline).finally(() => {
+        this.#inFlight = undefined;
+        deadline.dispose();
+      });
+    }
+    return this.#known?.counts;
+  }
+
+  #fresh(): boolean {
+    return this.#known !== undefined && this.#now() - this.#known.at < (this.#options.cacheMs ?? CACHE_MS);
+  }
+
+  #backingOff(): boolean {
+    const ttl = this.#options.cacheMs ?? CACHE_MS;
+    return this.#failedAt !== undefined && this.#now() - this.#failedAt < Math.min(ttl, RETRY_AFTER_FAILURE_MS);
   }
 
   /** Counts per architecture; the last known counts (or undefined) when the API fails. Never throws. */

@@ -96,3 +96,30 @@ describe('preferredArchitecture', () => {
     assert.equal(preferredArchitecture(undefined, {}, 'arm64'), 'arm64');
   });
 });
+
+describe('census for admissions (current)', () => {
+  test('answers at once from what it knows and refreshes in the background', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    let now = 0;
+    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64'), node('b', 'arm64'), node('c', 'amd64')], calls), now: () => now });
+    assert.equal(census.current(), undefined, 'nothing known yet: the admission does not wait');
+    assert.equal(calls.length, 0, 'the refresh has started but not answered');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(census.current(), { amd64: 1, arm64: 2 });
+    const listed = calls.length;
+    now += 60_000;
+    census.current();
+    assert.equal(calls.length, listed, 'fresh counts are not fetched again');
+    now += 5 * 60_000;
+    assert.deepEqual(census.current(), { amd64: 1, arm64: 2 }, 'stale counts still answer while the refresh runs');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(calls.length > listed, 'stale counts were refreshed');
+  });
+
+  test('a failing API leaves the admission with no counts and no error', async () => {
+    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64')], [], () => true) });
+    assert.equal(census.current(), undefined);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(census.current(), undefined);
+  });
+});
