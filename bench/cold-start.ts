@@ -19,7 +19,7 @@ export interface ColdStart {
   nodeBaselineMs: number;
   /** The import alone, timed inside the fresh process. */
   importMs: number;
-  /** Same, with NODE_OPTIONS=--enable-source-maps as serverless.yml deploys it. */
+  /** Same, with NODE_OPTIONS=--enable-source-maps (what mapped stack traces would cost). */
   importWithSourceMapsMs: number;
   /** First admission in a fresh process, Kubernetes client not loaded. */
   firstAdmissionMs: number;
