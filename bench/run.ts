@@ -1,7 +1,6 @@
 // `npm run bench`: throughput and latency per cache tier against the JSON floor, requests per
 // image and per admission, cold start and bundle size, peak memory, and end to end under load.
 // Prints a table and writes docs/BENCHMARKS.md. Loopback only; about three minutes.
-import { createServer } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startRegistry } from '../test/support/registry/harness.ts';
@@ -14,6 +13,7 @@ import { dynamoDbRequestCounts, registryRequestCounts } from './requests.ts';
 import { printTable, renderMarkdown, type Results } from './report.ts';
 import { podReview, uidFor } from './support/fixtures.ts';
 import { describeMachine } from './support/machine.ts';
+import { freeLoopbackPort } from '../test/support/ports.ts';
 
 const DOC = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 const TABLE = 'archy-bench-platform-cache';
@@ -84,7 +84,7 @@ try {
     const event = (body: string): string => JSON.stringify(functionUrlEvent(body));
     results.coldStart = await measureColdStart(
       bundle,
-      { ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_PREFERRED_ARCH: 'amd64', ARCHY_KUBE_API_URL: `https://127.0.0.1:${await closedPort()}` },
+      { ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_PREFERRED_ARCH: 'amd64', ARCHY_KUBE_API_URL: `https://127.0.0.1:${await freeLoopbackPort()}` },
       {
         plain: event(JSON.stringify(podReview(uidFor(1), images))),
         pullSecrets: event(JSON.stringify(podReview(uidFor(2), images, { imagePullSecrets: [{ name: 'regcred' }] }))),
@@ -110,17 +110,6 @@ printTable(complete);
 await writeFile(DOC, renderMarkdown(complete));
 step(`wrote ${DOC} (${complete.elapsedSeconds.toFixed(0)} s)`);
 
-/** A loopback port nothing listens on: the Kubernetes API "down", so only the client's load is timed. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A Lambda Function URL event (payload 2.0) carrying `body`. */
 function functionUrlEvent(body: string): Record<string, unknown> {

@@ -4,6 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { selfSignedCertificate } from '../../../lib/local/certificate.ts';
+import { freeLoopbackPort } from '../../support/ports.ts';
 
 export const MULTI_ARCH_INDEX = JSON.stringify({
   schemaVersion: 2,
@@ -130,12 +131,7 @@ export async function startSilentListener(): Promise<LoopbackServer> {
 }
 
 /** A loopback port that nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const closedPort = freeLoopbackPort;
 
 /**
  * An HTTPS front for a plain-HTTP loopback service (the Kubernetes fake): ARCHY_KUBE_API_URL must

@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -12,6 +11,7 @@ import type { Platform } from '../../../lib/types.ts';
 import { pushMultiArchIndex, pushSingleImage, type IndexOptions, type ManifestFormat, type PushTarget } from './push.ts';
 import type { RecordedRequest } from './recording.ts';
 import { startRecordingProxy } from './recording-proxy.ts';
+import { freeLoopbackPort } from '../ports.ts';
 import { startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE, type TokenServer } from './token-server.ts';
 
 export type { RecordedRequest } from './recording.ts';
@@ -58,7 +58,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   };
 
   try {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const config: Record<string, unknown> = {
       version: 0.1,
       log: { level: 'error', accesslog: { disabled: true } },
@@ -129,16 +129,6 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const giveUpAt = Date.now() + 15_000;
