@@ -61,7 +61,12 @@ export function renderWebhookConfiguration(url: string, timeoutSeconds: number):
         reinvocationPolicy: 'IfNeeded',
         admissionReviewVersions: ['v1'],
         matchPolicy: 'Equivalent',
-        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        rules: [
+          { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+          // `kubectl debug` adds an ephemeral container to a running pod: never patched, but the user
+          // is warned when its image cannot run on the pod's architecture.
+          { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
+        ],
         namespaceSelector: {
           matchExpressions: [
             { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] },

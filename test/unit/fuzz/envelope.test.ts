@@ -12,7 +12,7 @@ import { createApp } from '../../../lib/app.ts';
 import type { HttpRequest } from '../../../lib/http/router.ts';
 import { decodePatch, type ReviewAnswer } from '../../support/admission.ts';
 import { isolateFromKubeconfig } from '../../reliability/support/review.ts';
-import { FUZZ_IMAGES, FUZZ_REGISTRY, FuzzRegistryTransport } from './fake-registry.ts';
+import { FUZZ_IMAGES, FUZZ_REGISTRY, FuzzRegistryTransport } from '../../support/memory-registry.ts';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const ARCH_KEYS = ['kubernetes.io/arch', 'beta.kubernetes.io/arch'];

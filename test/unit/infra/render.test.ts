@@ -59,9 +59,10 @@ describe('webhook configuration', () => {
     assert.equal(webhook.timeoutSeconds, 10);
   });
 
-  test('intercepts pod CREATE only', () => {
+  test('intercepts pod CREATE, and ephemeral containers added later (no other pod UPDATE)', () => {
     assert.deepEqual(webhook.rules, [
       { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+      { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
     ]);
   });
 

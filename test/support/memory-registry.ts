@@ -1,6 +1,6 @@
-// An in-memory registry Transport for fuzzing the whole app: images named `reg.fuzz.test/<name>`
+// An in-memory registry Transport for driving the whole app: images named `reg.fuzz.test/<name>`
 // answer with an image index of the platforms below; anything else is 404. No network at all.
-import type { Transport, TransportRequest, TransportResponse } from '../../../lib/registry/transport.ts';
+import type { Transport, TransportRequest, TransportResponse } from '../../lib/registry/transport.ts';
 
 export const FUZZ_REGISTRY = 'reg.fuzz.test';
 
