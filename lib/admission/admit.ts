@@ -73,10 +73,12 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       const images = imagesToResolve(facts);
       summary.images = images.map((i) => i.image);
       const credentials = deps.podCredentials?.(pod ?? {}, namespace, deadline);
+      const resolving = deadline.elapsed();
       const [outcome, cluster] = await Promise.all([
         deps.resolver.resolveAll(images, deadline, { credentials }),
         clusterViewWithin(deadline),
       ]);
+      metrics.timing('ResolutionLatency', deadline.elapsed() - resolving);
       summary.tiers = outcome.tiers;
       const decision = decide(
         { ...facts, resolutions: outcome.resolutions },

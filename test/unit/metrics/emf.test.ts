@@ -1,6 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createApp } from '../../../lib/app.ts';
 import { createEmfMetrics, OVERFLOW_DIMENSION_VALUE } from '../../../lib/metrics/emf.ts';
+import { FUZZ_REGISTRY, FuzzRegistryTransport } from '../../support/memory-registry.ts';
 
 interface EmfLine {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -106,5 +109,31 @@ describe('EMF metrics', () => {
     });
     const byRegistry = Object.fromEntries(lines.map((line) => [line.registry, line.RegistryRequests]));
     assert.deepEqual(byRegistry, { 'a.example': 2, 'b.example': 1, [OVERFLOW_DIMENSION_VALUE]: 2 });
+  });
+});
+
+describe('EMF from a real admission', () => {
+  test('one admission through the app emits the expected metric names and low-cardinality dimensions', async () => {
+    const metrics = createEmfMetrics({ namespace: 'Archy', serviceName: 'archy' });
+    const app = createApp({
+      env: { KUBECONFIG: '/nonexistent' },
+      metrics,
+      logDestination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      registryTransport: new FuzzRegistryTransport(),
+    });
+    const pod = { metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [{ name: 'a', image: `${FUZZ_REGISTRY}/multi:1` }] } };
+    const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u1', operation: 'CREATE', namespace: 'shop', object: pod } });
+    const response = await app.handle({ method: 'POST', path: '/mutate', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(response.statusCode, 200);
+    const lines = captureEmf(() => metrics.flush());
+    const names = lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((set) => set.Metrics.map((metric) => metric.Name))).sort();
+    for (const expected of ['Admissions', 'AdmissionLatency', 'CacheMisses', 'Mutations', 'RegistryRequests', 'ResolutionLatency']) {
+      assert.ok(names.includes(expected), `${expected} missing from ${names.join(', ')}`);
+    }
+    const dimensions = new Set(lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((set) => set.Dimensions.flat())));
+    assert.deepEqual([...dimensions].sort(), ['registry', 'service']);
+    const text = JSON.stringify(lines);
+    assert.doesNotMatch(text, /multi:1|"web"|shop/, 'no image, pod or namespace names in metrics');
+    assert.ok(lines.every((line) => line._aws.CloudWatchMetrics.every((set) => set.Namespace === 'Archy')));
   });
 });
