@@ -13,6 +13,6 @@ export function decodePatch(answer: ReviewAnswer): Operation[] {
 }
 
 /** Applies the answer's patch to a copy of `pod`, validating every operation. */
-export function applyAnswer<T>(pod: T, answer: ReviewAnswer): T {
+export function applyAnswer(pod: unknown, answer: ReviewAnswer): unknown {
   return fastJsonPatch.applyPatch(structuredClone(pod), decodePatch(answer), true, false).newDocument;
 }
