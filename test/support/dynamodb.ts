@@ -42,8 +42,8 @@ interface TableDefinition {
   TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
 }
 
-export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
-  const port = await freeLoopbackPort();
+export async function startDynamoDbLocal(fixedPort?: number): Promise<DynamoDbLocal> {
+  const port = fixedPort ?? (await freeLoopbackPort());
   const { jar, libraryPath } = locateJar();
   const child = spawn('java', [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-inMemory', '-disableTelemetry', '-port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
