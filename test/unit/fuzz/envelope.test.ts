@@ -213,6 +213,9 @@ describe('whole admissions under fuzzing', () => {
       }),
       { numRuns: 300 },
     );
-    assert.ok(mutated > 50, `only ${mutated} of 300 pods were mutated: the generator is too narrow`);
+    // About a fifth of generated pods are mutated (the rest are skips: arch already set, nodeName,
+    // DaemonSet, opt-out…); measured mean 62 of 300, sd about 7. 25 is five sd below: it catches a
+    // generator that only produces skips without failing on an unlucky seed.
+    assert.ok(mutated >= 25, `only ${mutated} of 300 pods were mutated: the generator is too narrow`);
   });
 });
