@@ -21,7 +21,8 @@ import {
 
 const BUDGET_MS = 400;
 // Room for the work around the budget (parsing, the answer, timers firing late on a busy machine).
-const MARGIN_MS = 150;
+// Scheduling slack on a loaded 2-core CI machine; a hang or a wait for the budget is far larger.
+const MARGIN_MS = 300;
 
 isolateFromKubeconfig();
 
@@ -107,7 +108,7 @@ describe('registry faults', () => {
     const { result } = await registryAdmission(limited.host);
     assertFailedOpen(result, /answered 429: pull rate limit reached/);
     assert.equal(limited.hits, 1, 'a wait past the budget is not taken');
-    assert.ok(result.elapsedMs < BUDGET_MS / 2, `gave up at once, not after ${Math.round(result.elapsedMs)} ms`);
+    assert.ok(result.elapsedMs < (BUDGET_MS * 3) / 4, `gave up at once, not after ${Math.round(result.elapsedMs)} ms`);
   });
 
   test('429 with Retry-After: 0 is retried and the pod is placed', async () => {

@@ -64,7 +64,7 @@ describe('time budget and retries', () => {
     const { error, elapsed } = await resolveWithin(slow.host, 300);
     assert.equal(error?.kind, 'timeout');
     assert.match(error?.message ?? '', /did not answer within the time budget/);
-    assert.ok(elapsed < 450, `took ${elapsed} ms`);
+    assert.ok(elapsed < 600, `took ${elapsed} ms`);
   });
 
   test('5xx then success is retried', async () => {
@@ -112,7 +112,7 @@ describe('time budget and retries', () => {
     const { error, elapsed } = await resolveWithin(limited.host, 2000);
     assert.equal(error?.kind, 'rate-limited');
     assert.equal(limited.hits.length, 1);
-    assert.ok(elapsed < 500);
+    assert.ok(elapsed < 1000, `took ${elapsed} ms: the 30 s Retry-After or the 2 s budget was waited for`);
   });
 
   test('404 is an answer: asked once', async () => {
