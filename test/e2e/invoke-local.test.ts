@@ -23,11 +23,13 @@ interface Invocation {
 async function invoke(file: string): Promise<Invocation> {
   // The `local` stage (serverless.yml params) has no table and no token, and allows localhost:5055.
   const { stdout } = await run(SLS, ['invoke', 'local', '--stage', 'local', '-f', 'webhook', '-p', join('events', file)], { cwd: REPO_ROOT, env: cleanEnv({}), timeout: 120_000 });
-  // Log and EMF lines come first, one JSON object per line; the result is printed indented last.
+  // Log and EMF lines are one JSON object per line (and may be flushed after the result); the
+  // result is printed indented, from a line that is exactly `{` to one that is exactly `}`.
   const lines = stdout.split('\n');
   const start = lines.lastIndexOf('{');
-  assert.ok(start >= 0, `no result in:\n${stdout}`);
-  return JSON.parse(lines.slice(start).join('\n')) as Invocation;
+  const end = lines.indexOf('}', start);
+  assert.ok(start >= 0 && end > start, `no result in:\n${stdout}`);
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as Invocation;
 }
 
 function podOf(file: string): unknown {
