@@ -1,6 +1,7 @@
 // The AdmissionReview every tier admits: a 3-container Deployment-style pod, shaped like what the
 // API server sends (managed fields and all), with the images given.
 import type { HttpRequest } from '../../lib/http/router.ts';
+import { podAdmissionReview } from '../../test/support/review.ts';
 
 export function podReview(uid: string, images: string[], extraSpec: Record<string, unknown> = {}): Record<string, unknown> {
   const object = {
@@ -45,24 +46,10 @@ export function podReview(uid: string, images: string[], extraSpec: Record<strin
     },
     status: { phase: 'Pending', qosClass: 'Burstable' },
   };
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      requestResource: { group: '', version: 'v1', resource: 'pods' },
-      namespace: 'shop',
-      operation: 'CREATE',
-      userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller', uid: '5b1c9f0e-3c58-4c55-8f7d-0f55d6c3e0aa', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
-      object,
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-    },
-  };
+  return podAdmissionReview(uid, object, {
+    namespace: 'shop',
+    userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller', uid: '5b1c9f0e-3c58-4c55-8f7d-0f55d6c3e0aa', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
+  });
 }
 
 export function uidFor(i: number): string {

@@ -3,6 +3,7 @@
 // Run: node test/support/make-events.ts
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { podAdmissionReview } from './review.ts';
 
 export const SAMPLE_REGISTRY = 'localhost:5055';
 const R = SAMPLE_REGISTRY;
@@ -22,28 +23,9 @@ function container(name: string, image: string): Record<string, unknown> {
   return { name, image, imagePullPolicy: 'IfNotPresent', resources: {} };
 }
 
-function review(uid: string, object: Pod, operation = 'CREATE', extra: Record<string, unknown> = {}): Record<string, unknown> {
+function review(uid: string, object: Pod): Record<string, unknown> {
   const metadata = object.metadata as { name: string; namespace: string };
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      requestResource: { group: '', version: 'v1', resource: 'pods' },
-      name: metadata.name,
-      namespace: metadata.namespace,
-      operation,
-      userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
-      object,
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-run' },
-      ...extra,
-    },
-  };
+  return podAdmissionReview(uid, object, { name: metadata.name, namespace: metadata.namespace, request: { options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-run' } } });
 }
 
 export function functionUrlEvent(body: string, path = '/mutate', method = 'POST'): Record<string, unknown> {

@@ -55,50 +55,35 @@ function closer(server: http.Server | https.Server): () => Promise<void> {
 }
 
 /** A plain-HTTP registry on 127.0.0.1 answering through `handler`. */
-export async function startHttpServer(handler: Handler): Promise<LoopbackServer> {
-  const state = { hits: 0, connections: 0 };
-  const server = http.createServer((req, res) => {
-    state.hits += 1;
-    handler(req, res, state.hits);
-  });
-  track(server, state);
-  const port = await listen(server);
-  const close = closer(server);
-  return {
-    host: `127.0.0.1:${port}`,
-    port,
-    get hits() {
-      return state.hits;
-    },
-    get connections() {
-      return state.connections;
-    },
-    close,
-  };
+export function startHttpServer(handler: Handler): Promise<LoopbackServer> {
+  return serveCounting((listener) => http.createServer(listener), handler);
 }
 
 /** An HTTPS server with a fresh self-signed certificate for 127.0.0.1; `cert` is its PEM. */
 export async function startHttpsServer(handler: Handler): Promise<LoopbackServer & { cert: string }> {
   const tls = await selfSignedCertificate(['localhost'], ['127.0.0.1']);
+  return Object.assign(await serveCounting((listener) => https.createServer(tls, listener), handler), { cert: tls.cert });
+}
+
+/** Starts `create(listener)` on a loopback port, counting requests (hits) and connections. */
+async function serveCounting(create: (listener: http.RequestListener) => http.Server | https.Server, handler: Handler): Promise<LoopbackServer> {
   const state = { hits: 0, connections: 0 };
-  const server = https.createServer(tls, (req, res) => {
+  const server = create((req, res) => {
     state.hits += 1;
     handler(req, res, state.hits);
   });
   track(server, state);
   const port = await listen(server);
-  const close = closer(server);
   return {
     host: `127.0.0.1:${port}`,
     port,
-    cert: tls.cert,
     get hits() {
       return state.hits;
     },
     get connections() {
       return state.connections;
     },
-    close,
+    close: closer(server),
   };
 }
 
