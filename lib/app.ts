@@ -8,7 +8,7 @@ import { createPodCredentials } from './credentials/pod-credentials.ts';
 import { EcrCredentials } from './credentials/ecr.ts';
 import { createRouter, type Health, type HttpRequest, type HttpResponse } from './http/router.ts';
 import { createKubeAccess } from './kube/kube-client.ts';
-import { NodeCensus, preferredArchitecture } from './kube/census.ts';
+import { mostCommonArchitecture, NodeCensus } from './kube/census.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { MirroringSource } from './mirrors/mirroring-source.ts';
@@ -78,10 +78,7 @@ export function createApp(options: AppOptions = {}): App {
   // ties, so no admission waits for it (or for the Kubernetes client to load on a cold start).
   const clusterView: ClusterView = async () => {
     const counts = census?.current();
-    return {
-      preferredArch: preferredArchitecture(fixedConfig.preferredArch, counts, fixedConfig.defaultArch),
-      clusterArchitectures: counts ? Object.keys(counts) : undefined,
-    };
+    return { mostCommonArch: mostCommonArchitecture(counts, fixedConfig.defaultArch), architectures: counts ? Object.keys(counts) : undefined };
   };
 
   const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView });

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { decide, imagesToResolve, preflight, type AdmissionFacts, type Decision, type PlacementPolicy, type PodLike } from '../placement/index.ts';
+import { decide, imagesToResolve, placementPolicy, preflight, type AdmissionFacts, type Decision, type PodLike } from '../placement/index.ts';
 import type { CredentialSource, ImageResolution } from '../types.ts';
 import { buildResponse, type AdmissionResponse, type ParsedReview } from './review.ts';
 
@@ -31,8 +31,12 @@ export type PodCredentialsFactory = (
   deadline: Deadline,
 ) => CredentialSource & { warnings: string[] };
 
-/** The cluster's view: which architecture to prefer and which ones have nodes right now. */
-export type ClusterView = (deadline: Deadline) => Promise<{ preferredArch: string; clusterArchitectures?: string[] }>;
+/** What the cluster has now: its most common node architecture and every architecture with nodes. */
+export interface ClusterFacts {
+  mostCommonArch?: string;
+  architectures?: string[];
+}
+export type ClusterView = (deadline: Deadline) => Promise<ClusterFacts>;
 
 export interface AdmitDependencies {
   config: Config;
@@ -45,13 +49,6 @@ export interface AdmitDependencies {
 
 export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, log?: Logger) => Promise<AdmissionResponse> {
   const { config, metrics } = deps;
-  const basePolicy: Omit<PlacementPolicy, 'preferredArch' | 'clusterArchitectures'> = {
-    defaultArch: config.defaultArch,
-    multiArchStrategy: config.multiArchStrategy,
-    preferenceWeight: config.preferenceWeight,
-    archTolerations: config.archTolerations,
-    excludedNamespaces: config.excludedNamespaces,
-  };
 
   return async function admit(review, log = deps.logger) {
     const deadline = new Deadline(config.timeBudgetMs);
@@ -67,7 +64,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     metrics.count('Admissions');
     try {
       const facts: AdmissionFacts = { operation: request.operation, namespace, pod: pod ?? {}, subResource: request.subResource };
-      const skip = preflight(facts, { ...basePolicy, preferredArch: config.preferredArch ?? config.defaultArch });
+      const skip = preflight(facts, placementPolicy(config));
       if (skip) return finish(skip, undefined);
 
       const images = imagesToResolve(facts);
@@ -80,10 +77,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       ]);
       metrics.timing('ResolutionLatency', deadline.elapsed() - resolving);
       summary.tiers = outcome.tiers;
-      const decision = decide(
-        { ...facts, resolutions: outcome.resolutions },
-        { ...basePolicy, preferredArch: cluster.preferredArch, clusterArchitectures: cluster.clusterArchitectures },
-      );
+      const decision = decide({ ...facts, resolutions: outcome.resolutions }, placementPolicy(config, cluster));
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
       // Cache write-back runs beside the decision; it may use what is left of the budget, no more.
       await Promise.race([outcome.pendingWrites, deadlineReached(deadline)]);
@@ -118,13 +112,11 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     }
   };
 
-  async function clusterViewWithin(deadline: Deadline): Promise<{ preferredArch: string; clusterArchitectures?: string[] }> {
-    const fallback = { preferredArch: config.preferredArch ?? config.defaultArch };
-    if (!deps.clusterView) return fallback;
+  async function clusterViewWithin(deadline: Deadline): Promise<ClusterFacts> {
     try {
-      return await deps.clusterView(deadline);
+      return (await deps.clusterView?.(deadline)) ?? {};
     } catch {
-      return fallback;
+      return {};
     }
   }
 }

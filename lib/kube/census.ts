@@ -115,20 +115,15 @@ function describeError(error: unknown): string {
 }
 
 /**
- * The architecture to prefer among several: the explicit setting, else the cluster's most common
- * architecture (a tie that includes the default goes to the default, other ties alphabetically),
- * else the default.
+ * The architecture most nodes have; a tie that includes `defaultArch` goes to it, other ties
+ * alphabetically. Undefined when nothing is known. (ARCHY_PREFERRED_ARCH, when set, wins over this:
+ * see placementPolicy.)
  */
-export function preferredArchitecture(
-  configured: string | undefined,
-  census: ArchitectureCounts | undefined,
-  defaultArch: string,
-): string {
-  if (configured) return configured;
+export function mostCommonArchitecture(census: ArchitectureCounts | undefined, defaultArch: string): string | undefined {
   const entries = Object.entries(census ?? {}).filter(([, count]) => count > 0);
-  if (entries.length === 0) return defaultArch;
+  if (entries.length === 0) return undefined;
   const top = Math.max(...entries.map(([, count]) => count));
   const leaders = entries.filter(([, count]) => count === top).map(([arch]) => arch);
   if (leaders.includes(defaultArch)) return defaultArch;
-  return leaders.sort()[0] ?? defaultArch;
+  return leaders.sort()[0];
 }

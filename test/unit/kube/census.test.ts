@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodeCensus, preferredArchitecture } from '../../../lib/kube/census.ts';
+import { mostCommonArchitecture, NodeCensus } from '../../../lib/kube/census.ts';
 import { KubeError, type KubeApi, type KubeNode } from '../../../lib/kube/kube-client.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 
@@ -77,23 +77,21 @@ describe('NodeCensus', () => {
   });
 });
 
-describe('preferredArchitecture', () => {
-  test('the explicit setting wins', () => {
-    assert.equal(preferredArchitecture('arm64', { amd64: 10 }, 'amd64'), 'arm64');
-  });
-  test('else the most common node architecture', () => {
-    assert.equal(preferredArchitecture(undefined, { amd64: 2, arm64: 5 }, 'amd64'), 'arm64');
+describe('mostCommonArchitecture', () => {
+  test('the most common node architecture', () => {
+    assert.equal(mostCommonArchitecture({ amd64: 2, arm64: 5 }, 'amd64'), 'arm64');
   });
   test('a tie that includes the default goes to the default', () => {
-    assert.equal(preferredArchitecture(undefined, { arm64: 3, amd64: 3 }, 'amd64'), 'amd64');
-    assert.equal(preferredArchitecture(undefined, { arm64: 3, amd64: 3 }, 'arm64'), 'arm64');
+    assert.equal(mostCommonArchitecture({ arm64: 3, amd64: 3 }, 'amd64'), 'amd64');
+    assert.equal(mostCommonArchitecture({ arm64: 3, amd64: 3 }, 'arm64'), 'arm64');
   });
   test('other ties are broken alphabetically', () => {
-    assert.equal(preferredArchitecture(undefined, { s390x: 4, arm64: 4, amd64: 1 }, 'amd64'), 'arm64');
+    assert.equal(mostCommonArchitecture({ s390x: 4, arm64: 4, amd64: 1 }, 'amd64'), 'arm64');
   });
-  test('no census, or an empty one, gives the default', () => {
-    assert.equal(preferredArchitecture(undefined, undefined, 'amd64'), 'amd64');
-    assert.equal(preferredArchitecture(undefined, {}, 'arm64'), 'arm64');
+  test('nothing known: no answer (the policy then uses the default)', () => {
+    assert.equal(mostCommonArchitecture(undefined, 'amd64'), undefined);
+    assert.equal(mostCommonArchitecture({}, 'arm64'), undefined);
+    assert.equal(mostCommonArchitecture({ arm64: 0 }, 'amd64'), undefined);
   });
 });
 
