@@ -62,7 +62,8 @@ export function createApp(options: AppOptions = {}): App {
     ? new MirroringSource({ registry, mirrors: config.registryMirrors, credentials: ecr, logger })
     : registry;
   const resolver = new Resolver({ source, cache, config, logger, metrics });
-  const kube = createKubeAccess(config, logger);
+  // Kubernetes access follows `env` (not process.env), so an app built for a test sees only its own.
+  const kube = createKubeAccess(config, logger, { env });
   const podCredentials: PodCredentialsFactory = (pod, namespace, deadline) =>
     createPodCredentials({
       kube: kube.available ? kube.get : undefined,

@@ -132,7 +132,8 @@ async function buildClient(
   const module = await import('@kubernetes/client-node');
   const kubeConfig = new module.KubeConfig();
   if (connection.kind === 'kubeconfig') {
-    kubeConfig.loadFromDefault();
+    if (connection.path === undefined) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromFile(connection.path);
     return { api: kubeConfig.makeApiClient(module.CoreV1Api), module };
   }
   kubeConfig.loadFromClusterAndUser(

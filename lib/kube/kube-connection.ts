@@ -3,7 +3,6 @@
 //   ARCHY_KUBE_API_URL (+CA) → that endpoint, EKS token auth when a cluster name is known
 //   neither                  → the standard kubeconfig, when there is one; else no Kubernetes access
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { EksTokenCache, type AwsCredentialProvider } from './eks-token.ts';
@@ -17,7 +16,8 @@ export type KubeConnection =
       skipTLSVerify?: boolean;
       bearerToken?: () => Promise<string>;
     }
-  | { kind: 'kubeconfig' };
+  /** `path`: the kubeconfig file to load; absent inside a cluster (the pod's service account). */
+  | { kind: 'kubeconfig'; path?: string };
 
 export interface ClusterEndpoint {
   endpoint: string;
@@ -54,7 +54,9 @@ export async function resolveKubeConnection(
     const cluster = await describe(config.eksCluster, region as string);
     return { kind: 'direct', server: cluster.endpoint, caData: cluster.caData, bearerToken: cache && (() => cache.token()) };
   }
-  return hasKubeconfig(env) ? { kind: 'kubeconfig' } : undefined;
+  if (env.KUBERNETES_SERVICE_HOST) return { kind: 'kubeconfig' };
+  const path = kubeconfigPath(env);
+  return path === undefined ? undefined : { kind: 'kubeconfig', path };
 }
 
 /** Whether any Kubernetes access is configured, decided without I/O beyond a file check. */
@@ -66,9 +68,18 @@ export function kubeAccessConfigured(
 }
 
 function hasKubeconfig(env: Record<string, string | undefined>): boolean {
-  if (env.KUBECONFIG) return true;
-  if (env.KUBERNETES_SERVICE_HOST) return true; // in-cluster service account
-  return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
+  return Boolean(env.KUBERNETES_SERVICE_HOST) || kubeconfigPath(env) !== undefined; // in-cluster, or a file
+}
+
+/**
+ * The kubeconfig file of `env` (not of the process: an app built for a test has its own env):
+ * the first existing entry of KUBECONFIG, else $HOME/.kube/config when it exists. An env with
+ * neither variable has no kubeconfig.
+ */
+export function kubeconfigPath(env: Record<string, string | undefined>): string | undefined {
+  const home = env.HOME === undefined ? [] : [join(env.HOME, '.kube', 'config')];
+  const candidates = env.KUBECONFIG !== undefined ? env.KUBECONFIG.split(':').filter(Boolean) : home;
+  return candidates.find((file) => existsSync(file));
 }
 
 async function describeEksCluster(cluster: string, region: string): Promise<ClusterEndpoint> {

@@ -48,8 +48,14 @@ describe('resolveKubeConnection', () => {
       assert.equal(await resolveKubeConnection({}, { env: { HOME: home } }), undefined);
       await mkdir(join(home, '.kube'));
       await writeFile(join(home, '.kube', 'config'), 'apiVersion: v1\nkind: Config\n');
-      assert.deepEqual(await resolveKubeConnection({}, { env: { HOME: home } }), { kind: 'kubeconfig' });
-      assert.deepEqual(await resolveKubeConnection({}, { env: { HOME: '/nonexistent', KUBECONFIG: '/tmp/x' } }), { kind: 'kubeconfig' });
+      const file = join(home, '.kube', 'config');
+      assert.deepEqual(await resolveKubeConnection({}, { env: { HOME: home } }), { kind: 'kubeconfig', path: file });
+      // KUBECONFIG names the files; the first that exists is used, and none existing means no access
+      // (never a fallback to the process's own kubeconfig).
+      assert.deepEqual(await resolveKubeConnection({}, { env: { HOME: '/nonexistent', KUBECONFIG: `/nonexistent/a:${file}` } }), { kind: 'kubeconfig', path: file });
+      assert.equal(await resolveKubeConnection({}, { env: { HOME: home, KUBECONFIG: '/nonexistent/a' } }), undefined);
+      // Inside a cluster: the pod's service account.
+      assert.deepEqual(await resolveKubeConnection({}, { env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' } }), { kind: 'kubeconfig' });
     } finally {
       await rm(home, { recursive: true, force: true });
     }
