@@ -70,8 +70,8 @@ export class LogCapture extends Writable {
 }
 
 /**
- * Kubernetes access is detected from the process environment (KUBECONFIG, in-cluster variables,
- * ~/.kube/config): a developer's own cluster must not take part in these tests.
+ * Defence in depth: the app decides Kubernetes access from its own env, but the AWS SDK still reads
+ * the process's HOME (~/.aws) and a developer's cluster or profile must not take part in these tests.
  */
 export function isolateFromKubeconfig(): void {
   delete process.env.KUBECONFIG;
