@@ -103,6 +103,51 @@ describe('pull secrets against the real registry', () => {
   });
 });
 
+describe('Google-style registry users (GCR, Artifact Registry) against a token-auth registry', () => {
+  // A service-account key as `gcloud` writes it: JSON with quotes, colons and newlines, used whole as
+  // the password of user `_json_key`; and a short-lived access token for user `oauth2accesstoken`.
+  const jsonKey = JSON.stringify({
+    type: 'service_account',
+    project_id: 'archy-test',
+    private_key_id: '0123456789abcdef',
+    private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC:made:up==\n-----END PRIVATE KEY-----\n',
+    client_email: 'puller@archy-test.iam.gserviceaccount.com',
+    token_uri: 'https://oauth2.googleapis.com/token',
+  }, null, 2);
+  const accessToken = 'ya29.a0AfB_byC-made-up-access-token_0123456789';
+  let kube: KubeFake;
+  let registry: TestRegistry;
+  let client: RegistryClient;
+
+  before(async () => {
+    [kube, registry] = await Promise.all([
+      startKubeFake(),
+      startRegistry({ auth: 'token', users: { _json_key: jsonKey, oauth2accesstoken: accessToken } }),
+    ]);
+    await registry.pushIndex('private/gar-app', '7', [AMD64, ARM64]);
+    client = new RegistryClient({ insecureRegistries: [registry.host, registry.tokenHost ?? ''], privateRegistries: [] });
+    // `auth` is base64 of user:password; the password itself is full of colons.
+    kube.setPullSecret('gcp', 'json-key', { [`https://${registry.host}`]: { auth: basicAuth('_json_key', jsonKey) } });
+    kube.setPullSecret('gcp', 'access-token', { [registry.host]: { username: 'oauth2accesstoken', password: accessToken } });
+  });
+  after(async () => {
+    await Promise.all([kube?.close(), registry?.stop()]);
+  });
+
+  for (const [secret, user] of [['json-key', '_json_key'], ['access-token', 'oauth2accesstoken']] as const) {
+    test(`${user}: the secret's password, colons and all, opens the repository`, async () => {
+      const deadline = new Deadline(10_000);
+      const pod = createPodCredentials({ kube: createKubeApi(async () => kube.connection()), namespace: 'gcp', imagePullSecrets: [secret], deadline });
+      const ref = parseReference(`${registry.host}/private/gar-app:7`);
+      const resolved = await client.resolve(ref, { deadline, credentials: await pod.credentialsFor(ref.registry, ref.repository) });
+      assert.deepEqual(resolved.platforms.map((p) => p.architecture).sort(), ['amd64', 'arm64']);
+      assert.ok(registry.requests.some((r) => r.server === 'token' && r.identity === user));
+      assert.deepEqual(pod.warnings, []);
+      deadline.dispose();
+    });
+  }
+});
+
 describe('ECR IAM tokens against the real registry', () => {
   const ecrHost = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
   const saved: Record<string, string | undefined> = {};
