@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import { parseAllDocuments } from 'yaml';
-import { decide, podImages, type Decision, type PlacementPolicy, type PodLike } from '../../lib/placement/index.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { decide, placementPolicy, podImages, type Decision, type PlacementPolicy, type PodLike } from '../../lib/placement/index.ts';
 import type { ImageResolution } from '../../lib/types.ts';
 
 const corpus = process.env.ARCHY_CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/realworld');
@@ -15,14 +16,8 @@ const folder = path.join(corpus, 'admission', 'pod-objects');
 const EXCLUDE_LABEL = 'multiarch.openshift.io/exclude-pod-placement';
 const ALL_FOUR = ['amd64', 'arm64', 'ppc64le', 's390x'];
 
-const basePolicy: PlacementPolicy = {
-  defaultArch: 'amd64',
-  preferredArch: 'amd64',
-  multiArchStrategy: 'affinity',
-  preferenceWeight: 50,
-  archTolerations: {},
-  excludedNamespaces: ['kube-system'],
-};
+// The shipped defaults (ARCHY_DEFAULT_ARCH amd64, strategy affinity, kube-system excluded…).
+const basePolicy: PlacementPolicy = placementPolicy(loadConfig({}));
 
 interface Case {
   pod: PodLike;

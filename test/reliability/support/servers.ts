@@ -73,7 +73,11 @@ async function serveCounting(create: (listener: http.RequestListener) => http.Se
     handler(req, res, state.hits);
   });
   track(server, state);
-  const port = await listen(server);
+  return loopbackServer(await listen(server), state, closer(server));
+}
+
+/** The handle tests read: where it listens and what it has seen so far. */
+function loopbackServer(port: number, state: { hits: number; connections: number }, close: () => Promise<void>): LoopbackServer {
   return {
     host: `127.0.0.1:${port}`,
     port,
@@ -83,7 +87,7 @@ async function serveCounting(create: (listener: http.RequestListener) => http.Se
     get connections() {
       return state.connections;
     },
-    close: closer(server),
+    close,
   };
 }
 
@@ -98,21 +102,12 @@ export async function startSilentListener(): Promise<LoopbackServer> {
     socket.on('close', () => sockets.delete(socket));
   });
   const port = await listen(server);
-  return {
-    host: `127.0.0.1:${port}`,
-    port,
-    get hits() {
-      return state.hits;
-    },
-    get connections() {
-      return state.connections;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return loopbackServer(port, state, close);
 }
 
 /** A loopback port that nothing listens on (bound, then released). */
