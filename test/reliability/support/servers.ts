@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { selfSignedCertificate } from '../../../lib/local/certificate.ts';
 import { freeLoopbackPort } from '../../support/ports.ts';
+import { forwardTo } from '../../support/forward.ts';
 
 export const MULTI_ARCH_INDEX = JSON.stringify({
   schemaVersion: 2,
@@ -119,26 +120,13 @@ export const closedPort = freeLoopbackPort;
  */
 export async function startTlsFront(targetUrl: string): Promise<{ url: string; caData: string; close(): Promise<void> }> {
   const target = new URL(targetUrl);
-  const agent = new http.Agent({ keepAlive: true });
-  const front = await startHttpsServer((req, res) => {
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
+  const forward = forwardTo({ host: target.hostname, port: target.port });
+  const front = await startHttpsServer((req, res) => forward.handle(req, res));
   return {
     url: `https://${front.host}`,
     caData: Buffer.from(front.cert).toString('base64'),
     close: async () => {
-      agent.destroy();
+      forward.close();
       await front.close();
     },
   };

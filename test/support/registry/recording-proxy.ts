@@ -1,6 +1,7 @@
 // A loopback HTTP proxy in front of the registry that records every request it forwards.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardTo } from '../forward.ts';
 import { describeAuthorization, type RecordedRequest } from './recording.ts';
 
 export interface RecordingProxy {
@@ -9,28 +10,10 @@ export interface RecordingProxy {
 }
 
 export async function startRecordingProxy(target: { host: string; port: number }, requests: RecordedRequest[], listenPort = 0): Promise<RecordingProxy> {
-  const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    const upstream = http.request(
-      { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        requests.push({
-          server: 'registry',
-          method: req.method ?? '',
-          path: req.url ?? '',
-          status: answer.statusCode ?? 0,
-          ...describeAuthorization(req.headers.authorization),
-        });
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
+  const forward = forwardTo(target, (req, status) => {
+    requests.push({ server: 'registry', method: req.method ?? '', path: req.url ?? '', status, ...describeAuthorization(req.headers.authorization) });
   });
+  const server = http.createServer((req, res) => forward.handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listenPort, '127.0.0.1', resolve);
@@ -40,7 +23,7 @@ export async function startRecordingProxy(target: { host: string; port: number }
     host: `127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        agent.destroy();
+        forward.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

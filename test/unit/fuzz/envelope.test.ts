@@ -13,6 +13,7 @@ import type { HttpRequest } from '../../../lib/http/router.ts';
 import { decodePatch, type ReviewAnswer } from '../../support/admission.ts';
 import { isolateFromKubeconfig } from '../../reliability/support/review.ts';
 import { FUZZ_IMAGES, FUZZ_REGISTRY, FuzzRegistryTransport } from '../../support/memory-registry.ts';
+import { assertKept } from '../../support/pod-assertions.ts';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const ARCH_KEYS = ['kubernetes.io/arch', 'beta.kubernetes.io/arch'];
@@ -168,23 +169,6 @@ function assertValidPod(value: Record<string, unknown>): void {
   if (spec.tolerations !== undefined) assert.ok(Array.isArray(spec.tolerations));
 }
 
-/** Every value of `original` is still in `patched` at the same place (arrays may have grown). */
-function assertKept(original: unknown, patched: unknown, path = ''): void {
-  if (Array.isArray(original)) {
-    assert.ok(Array.isArray(patched) && patched.length >= original.length, `array shrank at ${path}`);
-    original.forEach((item, index) => assertKept(item, (patched as unknown[])[index], `${path}/${index}`));
-  } else if (typeof original === 'object' && original !== null) {
-    assert.ok(typeof patched === 'object' && patched !== null, `object lost at ${path}`);
-    for (const [name, item] of Object.entries(original)) {
-      // Archy owns these two annotations and rewrites them.
-      if (path === '/metadata/annotations' && (name === 'archy.io/architectures' || name === 'archy.io/reason')) continue;
-      assertKept(item, (patched as Record<string, unknown>)[name], `${path}/${name}`);
-    }
-  } else {
-    assert.equal(patched, original, `value changed at ${path}`);
-  }
-}
-
 function archConstrained(patched: Record<string, unknown>): boolean {
   const spec = patched.spec as { nodeSelector?: Record<string, string>; affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: Array<{ matchExpressions?: Array<{ key: string }> }> } } } };
   if (ARCH_KEYS.some((key) => spec.nodeSelector?.[key] !== undefined)) return true;
@@ -206,7 +190,7 @@ describe('whole admissions under fuzzing', () => {
         assert.equal(fastJsonPatch.validate(operations, object), undefined, 'the patch validates against the pod');
         const patched = fastJsonPatch.applyPatch(structuredClone(object), operations, true, false).newDocument;
         assertValidPod(patched);
-        assertKept(object, patched);
+        assertKept(object, patched, ['archy.io/architectures', 'archy.io/reason']);
         assert.ok(archConstrained(patched), `the architecture is not constrained: ${JSON.stringify(patched.spec)}`);
         const again = await admitPod(patched, 'second');
         assert.deepEqual(decodePatch(again), [], 'the second pass changes nothing');

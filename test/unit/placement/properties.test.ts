@@ -7,6 +7,7 @@ import { decide, type PlacementPolicy, type PodLike } from '../../../lib/placeme
 import type { Toleration } from '../../../lib/config.ts';
 import type { ImageResolution } from '../../../lib/types.ts';
 import { applied, failed, policy as basePolicy, required, resolved } from './fixtures.ts';
+import { assertKept } from '../../support/pod-assertions.ts';
 
 const ARCH_KEYS = ['kubernetes.io/arch', 'beta.kubernetes.io/arch'];
 const IMAGES = ['nginx:1', 'busybox:1', 'ghcr.io/a/b:2', 'x@sha256:' + 'a'.repeat(64)];
@@ -82,19 +83,6 @@ const policy: fc.Arbitrary<PlacementPolicy> = fc.record({
   preferredArch: fc.constantFrom('amd64', 'arm64', 'riscv64'),
   archTolerations: fc.constantFrom<Record<string, Toleration[]>>({}, { arm64: [{ key: 'pool', operator: 'Equal', value: 'graviton', effect: 'NoSchedule' }] }),
 }).map((overrides) => ({ ...basePolicy, ...overrides }));
-
-/** Every value of `original` is still in `patched` at the same place (arrays may have grown). */
-function assertKept(original: unknown, patched: unknown, path = ''): void {
-  if (Array.isArray(original)) {
-    assert.ok(Array.isArray(patched) && patched.length >= original.length, `array shrank at ${path}`);
-    original.forEach((item, index) => assertKept(item, (patched as unknown[])[index], `${path}/${index}`));
-  } else if (typeof original === 'object' && original !== null) {
-    assert.ok(typeof patched === 'object' && patched !== null, `object lost at ${path}`);
-    for (const [name, item] of Object.entries(original)) assertKept(item, (patched as Record<string, unknown>)[name], `${path}/${name}`);
-  } else {
-    assert.equal(patched, original, `value changed at ${path}`);
-  }
-}
 
 function namesArch(candidate: unknown): boolean {
   const expressions = (candidate as { matchExpressions?: Array<{ key: string }> }).matchExpressions ?? [];
