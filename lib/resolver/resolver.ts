@@ -27,8 +27,6 @@ export type TierCounts = Record<ResolutionSource | 'miss' | 'negative', number>;
 export interface ResolverOptions {
   source: PlatformSource;
   cache: PlatformCache;
-  /** Absent: every lookup is anonymous. */
-  credentials?: CredentialSource | RegistryAccess;
   config: Pick<Config, 'digestTtlSeconds' | 'tagTtlSeconds' | 'negativeTtlSeconds' | 'staleTtlSeconds'>;
   logger?: Logger;
   metrics?: Metrics;
@@ -93,7 +91,6 @@ class NoCredentials extends Error {}
 export class Resolver {
   readonly #source: PlatformSource;
   readonly #cache: PlatformCache;
-  readonly #credentials: CredentialSource | RegistryAccess | undefined;
   readonly #config: ResolverOptions['config'];
   readonly #logger: Logger | undefined;
   readonly #metrics: Metrics;
@@ -102,14 +99,13 @@ export class Resolver {
   constructor(options: ResolverOptions) {
     this.#source = options.source;
     this.#cache = options.cache;
-    this.#credentials = options.credentials;
     this.#config = options.config;
     this.#logger = options.logger;
     this.#metrics = options.metrics ?? noopMetrics;
     this.#now = options.now ?? Date.now;
   }
 
-  /** `options.credentials` (the pod's pull secrets) replaces the constructor's source for this call. */
+  /** `options.credentials`: the pod's pull secrets (and ECR IAM); absent, every lookup is anonymous. */
   async resolveAll(images: ImageInput[], deadline: Deadline, options: { credentials?: CredentialSource | RegistryAccess } = {}): Promise<ResolveAllResult> {
     const tiers: TierCounts = { memory: 0, dynamodb: 0, registry: 0, stale: 0, miss: 0, negative: 0 };
     const warnings: string[] = [];
@@ -126,7 +122,7 @@ export class Resolver {
       else byCanonical.set(result.ref.canonical, { ref: result.ref, always });
     });
 
-    const access = this.#access(options.credentials ?? this.#credentials);
+    const access = this.#access(options.credentials);
     const stagesByRepository = new Map<string, AccessStage[]>();
     const targets = [...byCanonical.values()].map(({ ref, always }): Target => {
       const repository = repositoryOf(ref);
@@ -218,7 +214,7 @@ export class Resolver {
       const lookup = await this.#lookupFor(target, stage, index, sharedFallback, deadline);
       if (lookup === undefined) continue;
       const hit = lookup.key === target.sharedKey || target.ownKeys.includes(lookup.key) ? hits.get(lookup.key) : await later.get(lookup.key);
-      const answer = await this.#answer(lookup, hit, deadline, writes);
+      const answer = await this.#answer(lookup, hit, later, deadline, writes);
       if (answer.ok) return answer;
       if (answer.skipped) {
         // Nothing more to try here: remember the earlier failure under this key so the next
@@ -257,12 +253,8 @@ export class Resolver {
     return { ...base, key: lookupKey(target.ref, scope), identity: scope, needsCredentials: index > 0, fallback: sharedFallback };
   }
 
-  async #readOne(key: string, deadline: Deadline): Promise<CacheHit | undefined> {
-    const hits = await raceDeadline(this.#cache.getMany([key], deadline), deadline, () => new Map<string, CacheHit>());
-    return hits.get(key);
-  }
 
-  async #answer(lookup: Lookup, hit: CacheHit | undefined, deadline: Deadline, writes: Writes): Promise<Answer> {
+  async #answer(lookup: Lookup, hit: CacheHit | undefined, later: BatchedReads, deadline: Deadline, writes: Writes): Promise<Answer> {
     const nowSeconds = this.#nowSeconds();
     const entry = hit?.entry;
     if (hit !== undefined && entry !== undefined && isFresh(entry, nowSeconds)) {
@@ -279,7 +271,7 @@ export class Resolver {
         const identity = credentials.length > 0 ? lookup.identity : undefined;
         // With nothing cached for the tag a HEAD would only add a round trip before the GET.
         if (lookup.always && lookup.ref.digest === undefined && entry?.platforms !== undefined) {
-          return await this.#revalidate(lookup, hit, credentials, identity, deadline, writes);
+          return await this.#revalidate(lookup, hit, credentials, identity, later, deadline, writes);
         }
         return await this.#fetch(lookup, credentials, identity, deadline, writes);
       } catch (error) {
@@ -312,6 +304,7 @@ export class Resolver {
     hit: CacheHit | undefined,
     credentials: RegistryCredential[],
     identity: string | undefined,
+    later: BatchedReads,
     deadline: Deadline,
     writes: Writes,
   ): Promise<Answer> {
@@ -322,7 +315,7 @@ export class Resolver {
       return { ok: true, digest, platforms: tagged.platforms, source: hit.tier };
     }
     const key = digestKey(lookup.ref, digest, identity);
-    const found = await this.#readOne(key, deadline);
+    const found = await later.get(key);
     const platforms = found?.entry.platforms;
     if (found !== undefined && platforms !== undefined && found.entry.error === undefined && isFresh(found.entry, this.#nowSeconds())) {
       this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, platforms, digest), writes);

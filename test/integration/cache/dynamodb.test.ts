@@ -47,18 +47,18 @@ function countBatchGets(client: DynamoDBClient): { count: number } {
 }
 
 /** One simulated Lambda instance: its own memory, its own client, the shared table. */
-function instance(table: string, source: FakeSource, options: { logger?: Logger; credentials?: CredentialSource; client?: DynamoDBClient } = {}) {
+function instance(table: string, source: FakeSource, options: { logger?: Logger; client?: DynamoDBClient } = {}) {
   const client = options.client ?? db.newClient();
   const batchGets = countBatchGets(client);
   const cache: PlatformCache = new TieredCache(new MemoryCache(1000), new DynamoDbCache({ table, client, logger: options.logger }));
-  const resolver = new Resolver({ source, cache, config, credentials: options.credentials, logger: options.logger });
+  const resolver = new Resolver({ source, cache, config, logger: options.logger });
   return { resolver, batchGets, client };
 }
 
-async function resolveAll(resolver: Resolver, images: string[]) {
+async function resolveAll(resolver: Resolver, images: string[], credentials?: CredentialSource) {
   const deadline = new Deadline(3000);
   try {
-    const result = await resolver.resolveAll(images.map((image) => ({ image })), deadline);
+    const result = await resolver.resolveAll(images.map((image) => ({ image })), deadline, { credentials });
     await result.pendingWrites;
     return result;
   } finally {
@@ -152,8 +152,8 @@ describe('DynamoDB tier', () => {
     };
     const source = new FakeSource();
     for (let i = 0; i < 3; i += 1) source.push(`ghcr.io/acme/service-${i}`, 'v1', [linux('amd64'), linux('arm', 'v7')]);
-    const { resolver, client } = instance(table, source, { credentials });
-    await resolveAll(resolver, [...IMAGES.slice(0, 3), 'ghcr.io/acme/broken:v1']);
+    const { resolver, client } = instance(table, source);
+    await resolveAll(resolver, [...IMAGES.slice(0, 3), 'ghcr.io/acme/broken:v1'], credentials);
 
     const scan = await client.send(new ScanCommand({ TableName: table }));
     const items = scan.Items ?? [];

@@ -30,10 +30,10 @@ function setup(overrides: Partial<ResolverOptions> = {}) {
   return { clock, source, memory, resolver };
 }
 
-async function resolve(resolver: Resolver, images: Array<string | { image: string; imagePullPolicy?: string }>, budgetMs = 2000) {
+async function resolve(resolver: Resolver, images: Array<string | { image: string; imagePullPolicy?: string }>, budgetMs = 2000, credentials?: CredentialSource) {
   const deadline = new Deadline(budgetMs);
   try {
-    const result = await resolver.resolveAll(images.map((image) => (typeof image === 'string' ? { image } : image)), deadline);
+    const result = await resolver.resolveAll(images.map((image) => (typeof image === 'string' ? { image } : image)), deadline, { credentials });
     await result.pendingWrites;
     return result;
   } finally {
@@ -272,10 +272,10 @@ describe('Resolver', () => {
       };
       const { source, memory, clock } = setup();
       const cache = new CountingCache(memory);
-      const resolver = new Resolver({ source, cache, credentials, config, now: clock.now });
+      const resolver = new Resolver({ source, cache, config, now: clock.now });
       source.push('ghcr.io/acme/app', '1', [linux('arm64')]);
       source.push('ghcr.io/acme/app', '2', [linux('arm64')]);
-      await resolve(resolver, ['ghcr.io/acme/app:1', 'ghcr.io/acme/app:2', 'ghcr.io/acme/app:1']);
+      await resolve(resolver, ['ghcr.io/acme/app:1', 'ghcr.io/acme/app:2', 'ghcr.io/acme/app:1'], 2000, credentials);
       assert.deepEqual(asked, ['ghcr.io/acme/app']);
       assert.deepEqual(cache.reads, [
         ['tag#ghcr.io/acme/app:1', 'tag#ghcr.io/acme/app:2'],
@@ -284,16 +284,16 @@ describe('Resolver', () => {
       assert.equal(source.seenCredentials[0]?.[0]?.identity, 'tenant-a');
 
       identity = 'tenant-b';
-      await resolve(resolver, ['ghcr.io/acme/app:1']);
+      await resolve(resolver, ['ghcr.io/acme/app:1'], 2000, credentials);
       assert.equal(source.resolveCalls.length, 3, "another tenant's cached answer is not reused");
     });
 
     test('a credential failure is a warning; the lookup continues anonymously', async () => {
       const credentials: CredentialSource = { credentialsFor: () => Promise.reject(new Error('secret acme/pull not found')) };
       const { source, memory, clock } = setup();
-      const resolver = new Resolver({ source, cache: memory, credentials, config, now: clock.now });
+      const resolver = new Resolver({ source, cache: memory, config, now: clock.now });
       source.push('ghcr.io/acme/app', '1', [linux('arm64')]);
-      const result = await resolve(resolver, ['ghcr.io/acme/app:1']);
+      const result = await resolve(resolver, ['ghcr.io/acme/app:1'], 2000, credentials);
       assert.deepEqual(archs(result.resolutions[0]), ['arm64']);
       assert.deepEqual(source.seenCredentials, [[]]);
       assert.equal(result.warnings.length, 1);
