@@ -70,6 +70,8 @@ export class RegistryClient {
   readonly #retryPolicy: RetryPolicy;
   readonly #random: () => number;
   readonly #tokens = new TokenCache();
+  /** Token requests under way, by token key: lookups that need the same token wait for one request. */
+  readonly #tokensInFlight = new Map<string, Promise<{ token: string; expiresIn: number }>>();
   /** The challenge each registry origin answered with, so later lookups skip the first 401. */
   readonly #challenges = new Map<string, Challenge>();
 
@@ -309,9 +311,17 @@ export class RegistryClient {
     if (refresh) this.#tokens.delete(key);
     const cached = this.#tokens.get(key);
     if (cached) return `Bearer ${cached}`;
-    const { token, expiresIn } = await this.#fetchToken(session, challenge, scope, candidate);
-    this.#tokens.set(key, token, expiresIn);
-    return `Bearer ${token}`;
+    let inFlight = this.#tokensInFlight.get(key);
+    if (inFlight === undefined) {
+      inFlight = this.#fetchToken(session, challenge, scope, candidate)
+        .then((fetched) => {
+          this.#tokens.set(key, fetched.token, fetched.expiresIn);
+          return fetched;
+        })
+        .finally(() => this.#tokensInFlight.delete(key));
+      this.#tokensInFlight.set(key, inFlight);
+    }
+    return `Bearer ${(await inFlight).token}`;
   }
 
   #tokenKey(session: Session, challenge: Challenge, candidate: Candidate): string {

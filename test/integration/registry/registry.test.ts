@@ -187,6 +187,14 @@ describe('Bearer token auth', () => {
     assert.deepEqual(summary(registry), ['registry GET /v2/public/multi/manifests/2 200']);
   });
 
+  test('two tags of one repository resolved side by side on a cold client share one token request', async () => {
+    registry.clearRequests();
+    const client = clientFor(registry);
+    const [one, two] = await Promise.all([resolveWith(client, `${registry.host}/public/multi:1`), resolveWith(client, `${registry.host}/public/multi:2`)]);
+    assert.deepEqual([one.platforms, two.platforms], [[LINUX_AMD64, LINUX_ARM64], [LINUX_ARM64]]);
+    assert.equal(registry.requests.filter((r) => r.server === 'token').length, 1);
+  });
+
   test('single-arch: manifest + config blob; another repository needs a new token but no second 401', async () => {
     const client = clientFor(registry);
     await resolveWith(client, `${registry.host}/public/multi:1`);
