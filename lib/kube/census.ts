@@ -61,10 +61,7 @@ export class NodeCensus {
 
   /** Counts per architecture; the last known counts (or undefined) when the API fails. Never throws. */
   async architectures(deadline: Deadline): Promise<ArchitectureCounts | undefined> {
-    const now = this.#now();
-    const ttl = this.#options.cacheMs ?? CACHE_MS;
-    if (this.#known && now - this.#known.at < ttl) return this.#known.counts;
-    if (this.#failedAt !== undefined && now - this.#failedAt < Math.min(ttl, RETRY_AFTER_FAILURE_MS)) return this.#known?.counts;
+    if (this.#fresh() || this.#backingOff()) return this.#known?.counts;
     this.#inFlight ??= this.#refresh(deadline).finally(() => {
       this.#inFlight = undefined;
     });
