@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { parseOptions, type RegistrationOptions } from './options.ts';
-import { redactWebhookUrl, renderManifests, toYaml, webhookUrl, type KubeObject } from './render.ts';
+import { collapseSlashes, redactWebhookUrl, renderManifests, toYaml, webhookUrl, type KubeObject } from './render.ts';
 import type { KubeTarget } from './kube.ts';
 
 export const RBAC_FILE = fileURLToPath(new URL('./kubernetes/rbac.yaml', import.meta.url));
@@ -77,6 +77,7 @@ export function readRbac(file = RBAC_FILE): KubeObject[] {
 
 function webhookUrlFromFlag(url: string): string {
   const parsed = new URL(url);
+  parsed.pathname = collapseSlashes(parsed.pathname);
   if (parsed.protocol !== 'https:' || !/\/mutate\/[^/]+$/.test(parsed.pathname)) {
     throw new Error('--url: expected https://<endpoint>/mutate/<token>');
   }

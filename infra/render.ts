@@ -34,8 +34,13 @@ export function webhookUrl(endpoint: string, token: string): string {
   const url = new URL(endpoint);
   if (url.protocol !== 'https:') throw new Error('the webhook endpoint must be an https:// URL');
   if (!/^[A-Za-z0-9._~-]{16,256}$/.test(token)) throw new Error('the webhook token must be 16 to 256 URL-safe characters');
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/mutate/${token}`;
+  url.pathname = `${collapseSlashes(url.pathname).replace(/\/$/, '')}/mutate/${token}`;
   return url.toString();
+}
+
+/** `//a//b/` → `/a/b/`: no empty path segment ever reaches the webhook URL. */
+export function collapseSlashes(path: string): string {
+  return path.replace(/\/{2,}/g, '/');
 }
 
 /** The URL with its token replaced, for anything printed or logged. */

@@ -37,11 +37,10 @@ export function createRouter(options: RouterOptions): (request: HttpRequest, log
   const expectedToken = options.token ? digest(options.token) : undefined;
 
   return async function route(request, log) {
-    const path = request.path.replace(/\/+$/, '') || '/';
-    const [, first, second, ...rest] = path.split('/');
+    const [, first, second, ...rest] = normalisePath(request.path).split('/');
     if (rest.length > 0 || (first !== 'mutate' && first !== 'healthz')) return error(404, 'not found');
     if (expectedToken) {
-      if (second === undefined) return error(401, 'this webhook requires its token path: /mutate/<token>');
+      if (second === undefined) return error(401, `this webhook requires its token path: /${first}/<token>`);
       if (!timingSafeEqual(digest(second), expectedToken)) return error(401, 'invalid token');
     } else if (second !== undefined) {
       return error(404, 'not found');
@@ -87,6 +86,14 @@ export function createRouter(options: RouterOptions): (request: HttpRequest, log
       : buildResponse(review.request.uid, undefined, ['archy is misconfigured (see its logs); the pod was admitted unchanged']);
     return json(200, wrapResponse(review.version, response));
   }
+}
+
+/**
+ * `//mutate//<token>/` is `/mutate/<token>`: a base URL ending in `/` joined with `/healthz/…` is an
+ * easy mistake, and empty segments name nothing. Only separators change, never a token character.
+ */
+function normalisePath(path: string): string {
+  return path.replace(/\/{2,}/g, '/').replace(/\/$/, '') || '/';
 }
 
 function digest(value: string): Buffer {

@@ -41,9 +41,12 @@ describe('HTTP routing', () => {
     assert.equal(response.statusCode, 200);
   });
 
-  test('GET /healthz answers 200', async () => {
+  test('GET /healthz answers 200, also with duplicate or trailing slashes', async () => {
     const { call } = router();
-    assert.equal((await call({ method: 'GET', path: '/healthz' })).statusCode, 200);
+    for (const path of ['/healthz', '//healthz', '/healthz/', '//healthz//']) {
+      assert.equal((await call({ method: 'GET', path })).statusCode, 200, path);
+    }
+    assert.equal((await call({ method: 'GET', path: '//healthz//x' })).statusCode, 404);
   });
 
   for (const [name, request, status, reason] of [
@@ -75,6 +78,19 @@ describe('HTTP routing', () => {
       assert.equal((await call({ method: 'GET', path: '/healthz' })).statusCode, 401);
       assert.equal((await call({ method: 'GET', path: `/healthz/${TOKEN}` })).statusCode, 200);
       assert.deepEqual(admitted, ['abc-123']);
+    });
+
+    test('duplicate and trailing slashes are tolerated: <WebhookUrl>/healthz/<token> is served', async () => {
+      const { call, admitted } = router(TOKEN);
+      const get = async (path: string): Promise<number> => (await call({ method: 'GET', path })).statusCode;
+      assert.equal(await get(`//healthz/${TOKEN}`), 200);
+      assert.equal(await get(`/healthz//${TOKEN}/`), 200);
+      assert.equal((await call({ path: `//mutate//${TOKEN}//` })).statusCode, 200);
+      assert.deepEqual(admitted, ['abc-123']);
+      assert.equal(await get(`//healthz/${TOKEN}x`), 401, 'a wrong token stays wrong');
+      assert.equal(await get('//healthz//'), 401);
+      assert.match((await call({ method: 'GET', path: '//healthz' })).body, /\/healthz\/<token>/, 'names the path it needs');
+      assert.equal(await get(`//healthz/${TOKEN}/extra`), 404);
     });
 
     test('a rejection never echoes the token', async () => {

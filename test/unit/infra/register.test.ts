@@ -141,6 +141,12 @@ describe('register --dry-run', () => {
     assert.match(d.printed.join('\n'), /timeoutSeconds: 20/, 'a bigger budget gives a bigger webhook timeout');
   });
 
+  test('a --url with duplicate slashes is registered without them', async () => {
+    const d = deps();
+    await register(['--cluster', 'demo', '--dry-run', '--reveal-token', '--url', `https://hooks.example.com//mutate//${TOKEN}`], d);
+    assert.match(d.printed.join('\n'), new RegExp(`url: https://hooks\\.example\\.com/mutate/${TOKEN}\n`));
+  });
+
   test('refuses a stack deployed for another cluster (its role has no access entry there)', async () => {
     const d = deps({ stackOutputs: () => Promise.resolve({ ...OUTPUTS, ClusterName: 'other' }) });
     await assert.rejects(register(['--cluster', 'demo', '--dry-run'], d), /deployed for cluster "other".*cluster=demo/);

@@ -97,6 +97,8 @@ describe('webhook URL', () => {
   test('appends /mutate/<token> to the endpoint with or without a trailing slash', () => {
     assert.equal(webhookUrl('https://abc123.lambda-url.eu-west-1.on.aws/', TOKEN), URL);
     assert.equal(webhookUrl('https://abc123.lambda-url.eu-west-1.on.aws', TOKEN), URL);
+    assert.equal(webhookUrl('https://abc123.lambda-url.eu-west-1.on.aws//', TOKEN), URL, 'no double slash');
+    assert.equal(webhookUrl('https://api.example.com//archy//', TOKEN), `https://api.example.com/archy/mutate/${TOKEN}`);
   });
 
   test('refuses plain HTTP endpoints and tokens that are short or not URL-safe', () => {
