@@ -1,5 +1,12 @@
 // Configuration: environment variables only, validated once at start. Every error names the
 // variable and what it accepts. The README's configuration table lists the same variables.
+// Whatever ends up in a pod (architectures, tolerations) is checked with the API server's rules.
+import {
+  ARCHITECTURE_ALIASES,
+  KUBERNETES_ARCHITECTURES,
+  isDns1123Label,
+  tolerationProblems,
+} from './validation/kubernetes.ts';
 
 export interface Toleration {
   key?: string;
@@ -54,11 +61,14 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const ARCH_PATTERN = /^[a-z0-9_]+$/;
-const KNOWN_ARCHES = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const TOLERATION_KEYS = new Set(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
 const HOST_PORT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
+/** Registry `host[:port]` as image references name it: DNS labels or a bracketed IPv6 address. */
+const REGISTRY_HOST = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/;
+/** OCI distribution repository path component. */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const MAX_TOLERATIONS_PER_ARCH = 16;
 
 /** Reads and validates the whole configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): Config {
@@ -74,7 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     multiArchStrategy: read.oneOf('ARCHY_MULTI_ARCH_STRATEGY', ['affinity', 'pin'], 'affinity'),
     preferenceWeight: read.integer('ARCHY_PREFERENCE_WEIGHT', 50, 1, 100),
     archTolerations: read.tolerations('ARCHY_ARCH_TOLERATIONS'),
-    excludedNamespaces: read.list('ARCHY_EXCLUDED_NAMESPACES', ['kube-system']),
+    excludedNamespaces: read.namespaces('ARCHY_EXCLUDED_NAMESPACES', ['kube-system']),
     logLevel: read.oneOf('ARCHY_LOG_LEVEL', LOG_LEVELS, 'info'),
     insecureRegistries: read.hostList('ARCHY_INSECURE_REGISTRIES'),
     privateRegistries: read.hostList('ARCHY_PRIVATE_REGISTRIES'),
@@ -155,8 +165,9 @@ class Reader {
   optionalArch(name: string): string | undefined {
     const value = this.optional(name);
     if (value === undefined) return undefined;
-    if (!ARCH_PATTERN.test(value)) {
-      this.#fail(name, `a GOARCH name such as ${KNOWN_ARCHES.join(', ')}`, value);
+    const problem = architectureProblem(value);
+    if (problem !== undefined) {
+      this.#problem(name, problem);
       return undefined;
     }
     return value;
@@ -168,10 +179,20 @@ class Reader {
     return splitList(value);
   }
 
+  namespaces(name: string, fallback: string[]): string[] {
+    const namespaces = this.list(name, fallback);
+    for (const namespace of namespaces) {
+      if (!isDns1123Label(namespace)) {
+        this.#fail(name, 'comma-separated namespace names (up to 63 lowercase letters, digits and "-", a letter or digit at each end)', namespace);
+      }
+    }
+    return namespaces;
+  }
+
   hostList(name: string): string[] {
     const hosts = this.list(name, []).map((host) => host.toLowerCase());
     for (const host of hosts) {
-      if (!HOST_PORT.test(host)) this.#fail(name, 'comma-separated host[:port] entries', host);
+      if (!HOST_PORT.test(host) || !hasValidPort(host)) this.#fail(name, 'comma-separated host[:port] entries (port 1 to 65535)', host);
     }
     return hosts;
   }
@@ -223,17 +244,15 @@ class Reader {
     }
     const result: Record<string, Toleration[]> = {};
     for (const [arch, list] of Object.entries(parsed)) {
-      if (!ARCH_PATTERN.test(arch) || !Array.isArray(list) || !list.every(isToleration)) {
-        this.#fail(name, expected, `entry "${arch}"`);
-        continue;
-      }
-      result[arch] = list;
+      const problems = tolerationListProblems(arch, list);
+      for (const problem of problems) this.#problem(name, problem);
+      if (problems.length === 0 && Array.isArray(list)) result[arch] = list.map(toToleration);
     }
     return result;
   }
 
   mirrors(name: string): Record<string, string> {
-    const expected = 'a JSON object mapping a registry host to a mirror host[/path prefix], e.g. {"docker.io":"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"}';
+    const expected = 'a JSON object mapping a registry host[:port] to a mirror host[:port][/path prefix], e.g. {"docker.io":"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub"}';
     const parsed = this.json(name, expected);
     if (parsed === undefined) return {};
     if (!isPlainObject(parsed)) {
@@ -241,18 +260,21 @@ class Reader {
       return {};
     }
     const result: Record<string, string> = {};
-    for (const [registry, mirror] of Object.entries(parsed)) {
-      if (typeof mirror !== 'string' || !HOST_PORT.test(mirror.split('/')[0] ?? '') || !HOST_PORT.test(registry)) {
-        this.#fail(name, expected, `entry "${registry}"`);
-        continue;
-      }
-      result[registry.toLowerCase()] = mirror.replace(/\/+$/, '');
+    for (const [key, value] of Object.entries(parsed)) {
+      const registry = key.toLowerCase();
+      const mirror = parseMirror(registry, value);
+      if (typeof mirror === 'string') result[registry] = mirror;
+      else this.#problem(name, mirror.problem);
     }
     return result;
   }
 
   #fail(name: string, accepted: string, got?: string): void {
-    this.#problems.push(`${name}: expected ${accepted}${got === undefined ? '' : ` (got "${got}")`}`);
+    this.#problem(name, `expected ${accepted}${got === undefined ? '' : ` (got ${quote(got)})`}`);
+  }
+
+  #problem(name: string, problem: string): void {
+    this.#problems.push(`${name}: ${problem}`);
   }
 }
 
@@ -267,10 +289,74 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isToleration(value: unknown): value is Toleration {
-  if (!isPlainObject(value)) return false;
-  if (!Object.keys(value).every((key) => TOLERATION_KEYS.has(key))) return false;
-  if (value.operator !== undefined && value.operator !== 'Exists' && value.operator !== 'Equal') return false;
-  if (value.effect !== undefined && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(value.effect as string)) return false;
-  return true;
+/** Why `value` cannot be a `kubernetes.io/arch` value, naming the right spelling when known. */
+function architectureProblem(value: string): string | undefined {
+  if (KUBERNETES_ARCHITECTURES.includes(value)) return undefined;
+  const lower = value.toLowerCase();
+  const right = KUBERNETES_ARCHITECTURES.includes(lower)
+    ? lower
+    : Object.hasOwn(ARCHITECTURE_ALIASES, lower) ? ARCHITECTURE_ALIASES[lower] : undefined;
+  const problem = `${quote(value)} is not a Kubernetes architecture name`;
+  return right === undefined ? `${problem} (one of ${KUBERNETES_ARCHITECTURES.join(', ')})` : `${problem}; use "${right}"`;
+}
+
+function tolerationListProblems(arch: string, list: unknown): string[] {
+  const problem = architectureProblem(arch);
+  if (problem !== undefined) return [problem];
+  if (!Array.isArray(list)) return [`${arch}: expected a list of tolerations`];
+  if (list.length > MAX_TOLERATIONS_PER_ARCH) return [`${arch}: at most ${MAX_TOLERATIONS_PER_ARCH} tolerations (got ${list.length})`];
+  return list.flatMap((toleration, index) => tolerationProblems(toleration).map((text) => `${arch}[${index}]: ${text}`));
+}
+
+/** A validated toleration with its set fields only; an empty operator or effect means absent to Kubernetes. */
+function toToleration(value: Record<string, unknown>): Toleration {
+  const toleration: Toleration = {};
+  if (typeof value.key === 'string') toleration.key = value.key;
+  if (value.operator) toleration.operator = value.operator as Toleration['operator'];
+  if (typeof value.value === 'string') toleration.value = value.value;
+  if (value.effect) toleration.effect = value.effect as Toleration['effect'];
+  if (typeof value.tolerationSeconds === 'number') toleration.tolerationSeconds = value.tolerationSeconds;
+  return toleration;
+}
+
+/** The mirror as `host[:port][/path]` with a lowercase host and no trailing slash, or why not. */
+function parseMirror(registry: string, mirror: unknown): string | { problem: string } {
+  if (!isRegistryHost(registry)) return { problem: `${quote(registry)} is not a registry host[:port]` };
+  if (!registry.includes('.') && !registry.includes(':') && registry !== 'localhost') {
+    return { problem: `${quote(registry)} is never an image's registry: that is a host with a "." or a port, or localhost` };
+  }
+  if (typeof mirror !== 'string') return { problem: `${registry}: the mirror must be a string` };
+  const shown = `${registry}: mirror ${quote(mirror)}`;
+  if (mirror.includes('://')) return { problem: `${shown} must be host[:port][/path], without a scheme` };
+  const [host = '', ...path] = mirror.replace(/\/+$/, '').split('/');
+  const mirrorHost = host.toLowerCase();
+  if (!isRegistryHost(mirrorHost)) return { problem: `${shown}: ${quote(host)} is not a host[:port]` };
+  const badComponent = path.find((component) => !PATH_COMPONENT.test(component));
+  if (badComponent !== undefined) {
+    return { problem: `${shown}: path component ${quote(badComponent)} must be lowercase letters and digits separated by ".", "_", "__" or "-"` };
+  }
+  if (path.length === 0 && hubAlias(mirrorHost) === hubAlias(registry)) return { problem: `${shown} is the registry itself` };
+  return [mirrorHost, ...path].join('/');
+}
+
+function isRegistryHost(value: string): boolean {
+  const match = REGISTRY_HOST.exec(value);
+  const host = match?.[1];
+  if (host === undefined || !hasValidPort(value)) return false;
+  return host.startsWith('[') || (host.length <= 253 && host.split('.').every(isDns1123Label));
+}
+
+/** No port, or one from 1 to 65535. */
+function hasValidPort(hostPort: string): boolean {
+  const port = /\]?:(\d+)$/.exec(hostPort)?.[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+}
+
+function hubAlias(host: string): string {
+  return DOCKER_HUB_NAMES.has(host) ? 'docker.io' : host;
+}
+
+/** A value as shown in a problem: quoted, escaped, and cut short. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 }
