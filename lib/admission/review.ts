@@ -39,43 +39,66 @@ export class BadReviewError extends Error {
   }
 }
 
-const API_VERSIONS: Record<string, ReviewVersion> = {
-  'admission.k8s.io/v1': 'v1',
-  'admission.k8s.io/v1beta1': 'v1beta1',
-};
+const API_VERSIONS = new Map<string, ReviewVersion>([
+  ['admission.k8s.io/v1', 'v1'],
+  ['admission.k8s.io/v1beta1', 'v1beta1'],
+]);
+
+// The body is untrusted: a member may be a 100,000-deep array, and String() or JSON.stringify on it
+// overflows the stack. So types are checked first and only strings (cut short) reach a message.
 
 /** Validates the envelope; the pod inside is checked later (a bad pod is allowed, not refused). */
 export function parseReview(body: unknown): ParsedReview {
   if (!isObject(body)) throw new BadReviewError('body is not a JSON object');
-  if (body.kind !== 'AdmissionReview') {
-    throw new BadReviewError(`kind is ${JSON.stringify(body.kind ?? null)}, expected "AdmissionReview"`);
-  }
-  const version = API_VERSIONS[String(body.apiVersion)];
-  if (!version) {
-    throw new BadReviewError(
-      `apiVersion ${JSON.stringify(body.apiVersion ?? null)} is not supported; send admission.k8s.io/v1 or admission.k8s.io/v1beta1`,
-    );
-  }
+  const kind = requiredString(body.kind, 'kind', 'expected "AdmissionReview"');
+  if (kind !== 'AdmissionReview') throw new BadReviewError(`kind is ${quote(kind)}, expected "AdmissionReview"`);
+  const supported = 'send admission.k8s.io/v1 or admission.k8s.io/v1beta1';
+  const apiVersion = requiredString(body.apiVersion, 'apiVersion', supported);
+  const version = API_VERSIONS.get(apiVersion);
+  if (!version) throw new BadReviewError(`apiVersion ${quote(apiVersion)} is not supported; ${supported}`);
   const request = body.request;
-  if (!isObject(request)) throw new BadReviewError('request is missing');
-  if (typeof request.uid !== 'string' || request.uid.length === 0) {
-    throw new BadReviewError('request.uid is missing: the answer could not be matched to the request');
-  }
-  if (typeof request.operation !== 'string') throw new BadReviewError('request.operation is missing');
+  if (!isObject(request)) throw new BadReviewError(request === undefined ? 'request is missing' : `request must be an object, got ${describeType(request)}`);
+  const uid = requiredString(request.uid, 'request.uid', 'the answer could not be matched to the request');
+  if (uid.length === 0) throw new BadReviewError('request.uid is empty: the answer could not be matched to the request');
   return {
     version,
     request: {
-      uid: request.uid,
-      operation: request.operation,
+      uid,
+      operation: requiredString(request.operation, 'request.operation', 'expected CREATE, UPDATE, DELETE or CONNECT'),
       namespace: optionalString(request.namespace),
       name: optionalString(request.name),
       subResource: optionalString(request.subResource),
       dryRun: request.dryRun === true,
-      kind: isObject(request.kind) ? (request.kind as AdmissionRequest['kind']) : undefined,
+      kind: groupVersionKind(request.kind),
       object: request.object,
       oldObject: request.oldObject,
     },
   };
+}
+
+function requiredString(value: unknown, name: string, hint: string): string {
+  if (value === undefined || value === null) throw new BadReviewError(`${name} is missing; ${hint}`);
+  if (typeof value !== 'string') throw new BadReviewError(`${name} must be a string, got ${describeType(value)}`);
+  return value;
+}
+
+/** Only the string members: nothing nested is carried past the envelope. */
+function groupVersionKind(value: unknown): AdmissionRequest['kind'] {
+  if (!isObject(value)) return undefined;
+  // The core group is "": kept as it came.
+  const text = (member: unknown): string | undefined => (typeof member === 'string' ? member : undefined);
+  return { group: text(value.group), version: text(value.version), kind: text(value.kind) };
+}
+
+/** A string for a message: quoted, and cut short (the body may hold a megabyte of it). */
+function quote(value: string): string {
+  return value.length > 100 ? `${JSON.stringify(value.slice(0, 100))}…` : JSON.stringify(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The answer: always allowed; a patch only when there is something to change. */

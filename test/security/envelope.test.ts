@@ -94,6 +94,82 @@ describe('malformed requests: 4xx with a reason, before admission', () => {
   });
 });
 
+describe('deeply nested values: never stringified, never recursed into', () => {
+  // 100,000 levels fit in the body limit and overflow the stack of String() or JSON.stringify.
+  const DEPTH = 100_000;
+  const deepArray = '['.repeat(DEPTH) + ']'.repeat(DEPTH);
+  const deepObject = '{"a":'.repeat(DEPTH) + '0' + '}'.repeat(DEPTH);
+  const HOLE = '"__deep__"';
+  /** `review` as JSON with `deep` where the template holds HOLE (JSON.stringify cannot write it). */
+  const withDeep = (template: unknown, deep: string): string => JSON.stringify(template).replace(HOLE, deep);
+  const review = JSON.parse(REVIEW) as { request: Record<string, unknown> };
+  const inRequest = (field: string): unknown => ({ ...review, request: { ...review.request, [field]: JSON.parse(HOLE) } });
+
+  for (const [shape, deep] of [['array', deepArray], ['object', deepObject]] as const) {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['apiVersion', { ...review, apiVersion: JSON.parse(HOLE) }, /^apiVersion must be a string, got an? (array|object)$/],
+      ['kind', { ...review, kind: JSON.parse(HOLE) }, /^kind must be a string/],
+      ['request', { ...review, request: JSON.parse(HOLE) }, /^request must be an object|^request\.uid is missing/],
+      ['request.uid', inRequest('uid'), /^request\.uid must be a string/],
+      ['request.operation', inRequest('operation'), /^request\.operation must be a string/],
+    ];
+    for (const [field, template, reason] of cases) {
+      test(`a 100,000-deep ${shape} as ${field} → 400 with a reason`, async () => {
+        const { app } = appWith({ ARCHY_WEBHOOK_TOKEN: TOKEN });
+        const body = withDeep(template, deep);
+        assert.ok(body.length < MAX_BODY_BYTES, `the body is ${body.length} bytes`);
+        const response = await call(app, { body });
+        assert.equal(response.statusCode, 400, response.body);
+        assert.match((JSON.parse(response.body) as { error: string }).error, reason);
+      });
+    }
+  }
+
+  test('apiVersion names an Object.prototype member: unsupported, not a crash', async () => {
+    const { app } = appWith({ ARCHY_WEBHOOK_TOKEN: TOKEN });
+    for (const apiVersion of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const response = await call(app, { body: JSON.stringify({ ...review, apiVersion }) });
+      assert.equal(response.statusCode, 400, apiVersion);
+      assert.match((JSON.parse(response.body) as { error: string }).error, /is not supported/);
+    }
+  });
+
+  test('a megabyte-long kind is quoted short in the answer', async () => {
+    const { app } = appWith({ ARCHY_WEBHOOK_TOKEN: TOKEN });
+    const response = await call(app, { body: JSON.stringify({ ...review, kind: 'K'.repeat(MAX_BODY_BYTES - 1000) }) });
+    assert.equal(response.statusCode, 400);
+    assert.ok(response.body.length < 300, `${response.body.length} bytes of answer`);
+  });
+
+  // Past the envelope a deep pod is admitted like any strange pod; the log line still gets written.
+  const pod = podWith(['127.0.0.1:1/deep:1'], { namespace: 'deep' });
+  const placesInPod: Array<[string, unknown]> = [
+    ['the whole object', JSON.parse(HOLE)],
+    ['metadata.name', { ...pod, metadata: { name: JSON.parse(HOLE), namespace: 'deep' } }],
+    ['metadata.namespace', { ...pod, metadata: { name: 'deep', namespace: JSON.parse(HOLE) } }],
+    ['metadata.labels', { ...pod, metadata: { name: 'deep', labels: JSON.parse(HOLE) } }],
+    ['metadata.annotations', { ...pod, metadata: { name: 'deep', annotations: { 'archy.io/skip': JSON.parse(HOLE) } } }],
+    ['metadata.ownerReferences', { ...pod, metadata: { name: 'deep', ownerReferences: JSON.parse(HOLE) } }],
+    ['spec.nodeSelector', { ...pod, spec: { ...(pod.spec as object), nodeSelector: JSON.parse(HOLE) } }],
+    ['spec.affinity', { ...pod, spec: { ...(pod.spec as object), affinity: { nodeAffinity: JSON.parse(HOLE) } } }],
+    ['spec.tolerations', { ...pod, spec: { ...(pod.spec as object), tolerations: JSON.parse(HOLE) } }],
+    ['an image', { ...pod, spec: { containers: [{ name: 'c', image: JSON.parse(HOLE) }] } }],
+  ];
+  for (const [shape, deep] of [['array', deepArray], ['object', deepObject]] as const) {
+    for (const [place, object] of placesInPod) {
+      test(`a 100,000-deep ${shape} at ${place} of the pod → 200, allowed, logged`, async () => {
+        const { app, logs } = appWith({ ARCHY_EXCLUDED_NAMESPACES: '' });
+        const template = { ...review, request: { uid: 'deep', operation: 'CREATE', namespace: 'deep', object } };
+        const response = await call(app, { path: '/mutate', body: withDeep(template, deep) });
+        assert.equal(response.statusCode, 200, response.body);
+        assert.equal((JSON.parse(response.body) as { response: { allowed: boolean } }).response.allowed, true);
+        assert.equal(admissionsLogged(logs), 1, logs.text.slice(0, 2000));
+        assert.ok(logs.text.length < 100_000, `${logs.text.length} characters of logs`);
+      });
+    }
+  }
+});
+
 describe('the local HTTPS server', () => {
   let server: Awaited<ReturnType<typeof startLocalServer>>;
   let ca: string;
