@@ -1,6 +1,7 @@
 // The AdmissionReview envelope: validate what the API server sent, and build the answer in the
 // same API version. Nothing here decides placement.
 import type { JsonPatchOp } from '../placement/index.ts';
+import { clipMiddle, MAX_WARNING, printable, WARNING_PREFIX } from '../placement/index.ts';
 
 export type ReviewVersion = 'v1' | 'v1beta1';
 
@@ -117,15 +118,14 @@ export function wrapResponse(version: ReviewVersion, response: AdmissionResponse
   return { apiVersion: `admission.k8s.io/${version}`, kind: 'AdmissionReview', response };
 }
 
-// The API server relays warnings to kubectl as-is; it asks for short ones and caps the total.
+// The API server relays warnings to kubectl as-is; it asks for at most 256 characters each.
 const MAX_WARNINGS = 10;
-const MAX_WARNING_LENGTH = 256;
 
 function tidyWarnings(warnings: string[]): string[] {
-  const unique = [...new Set(warnings.map((w) => w.replace(/\s+/g, ' ').trim()).filter(Boolean))];
-  const kept = unique.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH - 1)}…` : w));
-  if (unique.length > MAX_WARNINGS) kept[MAX_WARNINGS - 1] = `archy: ${unique.length - MAX_WARNINGS + 1} more warnings in the webhook's logs`;
-  return kept.map((w) => (w.startsWith('archy:') ? w : `archy: ${w}`));
+  const unique = [...new Set(warnings.map((w) => printable(w.startsWith(WARNING_PREFIX) ? w.slice(WARNING_PREFIX.length) : w)).filter(Boolean))];
+  const kept = unique.slice(0, MAX_WARNINGS);
+  if (unique.length > MAX_WARNINGS) kept[MAX_WARNINGS - 1] = `${unique.length - MAX_WARNINGS + 1} more warnings in the webhook's logs`;
+  return kept.map((w) => `${WARNING_PREFIX}${clipMiddle(w, MAX_WARNING)}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

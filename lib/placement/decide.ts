@@ -1,9 +1,10 @@
 // The placement decision: pure, from the pod, its images' platforms and the policy.
 import type { ImageResolution, Platform } from '../types.ts';
-import { constrainedArchitectures } from './constraints.ts';
+import { pinnedArchitectures, requiredTermsOf, termAdmitsAny, termMatchesNothing } from './constraints.ts';
 import { skip, type Decision, type Mutation, type Skip } from './decision.ts';
 import { PatchBuilder } from './patch.ts';
-import { intersect, linuxArchitectures, orderArchitectures } from './platforms.ts';
+import { fitsAnnotations, MAX_ANNOTATION_BYTES } from './annotations.ts';
+import { imageArchitectures, intersect, linuxArchitectures, MAX_PLATFORMS, orderArchitectures } from './platforms.ts';
 import { ANNOTATION_ARCHITECTURES, ANNOTATION_REASON, podImages, type PodImage, type PodLike } from './pod.ts';
 import type { PlacementPolicy } from './policy.ts';
 import { isEphemeralUpdate, placedArchitectures, preflight, type AdmissionFacts } from './preflight.ts';
@@ -31,27 +32,61 @@ export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
   const skipped = preflight(facts, policy);
   const pod = input.pod as PodLike;
   if (isEphemeralUpdate(facts)) return skipped ?? checkEphemeral(pod, input.resolutions);
-  if (skipped) return skipped.reason === 'arch-constrained' ? withConflictWarning(skipped, pod, input.resolutions) : skipped;
+  if (skipped) return skipped;
 
   const images = groupByImage(podImages(pod), input.resolutions);
-  const resolved = images.filter((entry) => entry.resolution.ok);
-  const warnings = images
-    .filter((entry) => !entry.resolution.ok)
-    .map((entry) => say.imageNotChecked(entry.image, entry.containers.map((c) => c.container), errorOf(entry.resolution)));
+  const { resolved, warnings } = checkImages(images);
+  const pinned = pinnedArchitectures(pod);
+  if (pinned !== undefined) return checkPinned(pinned, resolved);
 
   if (resolved.length === 0) {
     warnings.push(say.noImageChecked(policy.defaultArch));
     return place(pod, [policy.defaultArch], policy, warnings, say.reasonFallback(policy.defaultArch), true);
   }
-  const allowed = intersect(resolved.map((entry) => linuxArchitectures(platformsOf(entry.resolution))));
+  const allowed = intersect(resolved.map((entry) => entry.architectures));
   if (allowed.length === 0) {
-    const described = resolved.flatMap((entry) =>
-      entry.containers.map((c) => ({ container: c.container, image: entry.image, platforms: platformsOf(entry.resolution) })),
-    );
+    const described = resolved.flatMap((entry) => entry.containers.map((c) => ({ container: c.container, image: entry.image, platforms: entry.platforms })));
     return skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(described)]);
   }
   const reason = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;
   return place(pod, allowed, policy, warnings, reason, false);
+}
+
+interface ResolvedImage {
+  image: string;
+  containers: PodImage[];
+  platforms: Platform[];
+  architectures: string[];
+}
+
+/** The images whose answers can be believed, and a warning for each one left out or trimmed. */
+function checkImages(images: CheckedImage[]): { resolved: ResolvedImage[]; warnings: string[] } {
+  const resolved: ResolvedImage[] = [];
+  const warnings: string[] = [];
+  for (const { image, containers, resolution } of images) {
+    if (!resolution.ok) {
+      warnings.push(say.imageNotChecked(image, containers.map((c) => c.container), resolution.error));
+      continue;
+    }
+    if (resolution.platforms.length > MAX_PLATFORMS) {
+      warnings.push(say.tooManyPlatforms(image, resolution.platforms.length, MAX_PLATFORMS));
+      continue;
+    }
+    const { architectures, ignored } = imageArchitectures(resolution.platforms);
+    if (ignored.length > 0) warnings.push(say.ignoredArchitectures(image, ignored));
+    resolved.push({ image, containers, platforms: resolution.platforms, architectures });
+  }
+  return { resolved, warnings };
+}
+
+/** The user chose the architecture: nothing is changed, but a choice its images cannot run on is said. */
+function checkPinned(pinned: string[], resolved: ResolvedImage[]): Skip {
+  const detail = `the pod pins ${pinned.join(', ') || 'no architecture'} itself`;
+  if (resolved.length === 0) return skip('arch-constrained', detail);
+  const supported = intersect(resolved.map((entry) => entry.architectures));
+  const supportedSet = new Set(supported);
+  if (pinned.every((arch) => supportedSet.has(arch))) return skip('arch-constrained', detail);
+  return skip('arch-constrained', detail, [say.pinnedUnsupported(pinned, supported)]);
 }
 
 function place(
@@ -64,18 +99,27 @@ function place(
 ): Mutation {
   const patch = new PatchBuilder(pod);
   let placed: string[];
+  let closed: number[];
   if (allowed.length === 1 || policy.multiArchStrategy === 'pin') {
     const arch = allowed.includes(policy.preferredArch) ? policy.preferredArch : (orderArchitectures(allowed, policy.defaultArch)[0] as string);
     writeNodeSelector(patch, arch);
     placed = [arch];
+    // The nodeSelector is ANDed with every term: they need nothing written, only checking.
+    closed = closedTerms(pod, placed);
   } else {
     placed = [...allowed].sort();
-    writeRequiredAffinity(patch, placed);
+    closed = writeRequiredAffinity(patch, placed);
     if (placed.includes(policy.preferredArch)) writePreferredAffinity(patch, pod, policy.preferredArch, policy.preferenceWeight);
   }
+  if (closed.length > 0) warnings.push(say.termsClosed(closed, placed, closed.length === openTerms(pod).length));
   writeTolerations(patch, pod, placed, policy.archTolerations);
-  patch.set(['metadata', 'annotations', ANNOTATION_ARCHITECTURES], placed.join(','));
-  if (reason !== undefined) patch.set(['metadata', 'annotations', ANNOTATION_REASON], reason);
+  const annotations: Record<string, string> = { [ANNOTATION_ARCHITECTURES]: placed.join(',') };
+  if (reason !== undefined) annotations[ANNOTATION_REASON] = reason;
+  if (fitsAnnotations(pod, annotations)) {
+    for (const [key, value] of Object.entries(annotations)) patch.set(['metadata', 'annotations', key], value);
+  } else {
+    warnings.push(say.annotationsLeftOut(MAX_ANNOTATION_BYTES));
+  }
 
   const cluster = policy.clusterArchitectures;
   if (cluster && cluster.length > 0 && !placed.some((arch) => cluster.includes(arch))) warnings.push(say.noClusterNode(placed, cluster));
@@ -84,14 +128,13 @@ function place(
   return mutation;
 }
 
-/** The user chose the architecture; we keep it, but say so when no image can run there. */
-function withConflictWarning(skipped: Skip, pod: PodLike, resolutions: readonly ImageResolution[]): Skip {
-  const constrained = constrainedArchitectures(pod);
-  const images = groupByImage(podImages(pod), resolutions).filter((entry) => entry.resolution.ok);
-  if (constrained === undefined || images.length === 0) return skipped;
-  const allowed = intersect(images.map((entry) => linuxArchitectures(platformsOf(entry.resolution))));
-  if (constrained.some((arch) => allowed.includes(arch))) return skipped;
-  return { ...skipped, warnings: [...skipped.warnings, say.userConstraintConflicts(constrained, allowed)] };
+function openTerms(pod: PodLike): unknown[] {
+  return (requiredTermsOf(pod) ?? []).filter((term) => !termMatchesNothing(term));
+}
+
+/** Indexes of the required terms that no node of these architectures can satisfy. */
+function closedTerms(pod: PodLike, placed: readonly string[]): number[] {
+  return (requiredTermsOf(pod) ?? []).flatMap((term, index) => (!termMatchesNothing(term) && !termAdmitsAny(term, placed) ? [index] : []));
 }
 
 /** An ephemeral container joins a running pod: its image must run where the pod already is. */
@@ -99,9 +142,9 @@ function checkEphemeral(pod: PodLike, resolutions: readonly ImageResolution[]): 
   const placed = placedArchitectures(pod) ?? [];
   const warnings: string[] = [];
   for (const entry of groupByImage(podImages(pod).filter((image) => image.kind === 'ephemeral'), resolutions)) {
-    if (!entry.resolution.ok) continue;
-    const supported = linuxArchitectures(entry.resolution.platforms);
-    if (placed.every((arch) => supported.includes(arch))) continue;
+    if (!entry.resolution.ok || entry.resolution.platforms.length > MAX_PLATFORMS) continue;
+    const supported = new Set(linuxArchitectures(entry.resolution.platforms));
+    if (placed.every((arch) => supported.has(arch))) continue;
     for (const container of entry.containers) {
       warnings.push(say.ephemeralMismatch(container.container, entry.image, entry.resolution.platforms, placed));
     }
@@ -110,6 +153,8 @@ function checkEphemeral(pod: PodLike, resolutions: readonly ImageResolution[]): 
 }
 
 function groupByImage(images: PodImage[], resolutions: readonly ImageResolution[]): CheckedImage[] {
+  const answers = new Map<string, ImageResolution>();
+  for (const resolution of resolutions) if (!answers.has(resolution.image)) answers.set(resolution.image, resolution);
   const byImage = new Map<string, CheckedImage>();
   for (const image of images) {
     const existing = byImage.get(image.image);
@@ -117,22 +162,10 @@ function groupByImage(images: PodImage[], resolutions: readonly ImageResolution[
       existing.containers.push(image);
       continue;
     }
-    const resolution = resolutions.find((candidate) => candidate.image === image.image) ?? {
-      ok: false,
-      image: image.image,
-      error: 'no answer for this image',
-    };
+    const resolution = answers.get(image.image) ?? { ok: false, image: image.image, error: 'no answer for this image' };
     byImage.set(image.image, { image: image.image, containers: [image], resolution });
   }
   return [...byImage.values()];
-}
-
-function platformsOf(resolution: ImageResolution): Platform[] {
-  return resolution.ok ? resolution.platforms : [];
-}
-
-function errorOf(resolution: ImageResolution): string {
-  return resolution.ok ? '' : resolution.error;
 }
 
 function optional(input: DecideInput): Pick<AdmissionFacts, 'namespace' | 'subResource'> {

@@ -14,3 +14,4 @@ export {
 } from './pod.ts';
 export { placementPolicy, type PlacementPolicy } from './policy.ts';
 export { EPHEMERAL_SUBRESOURCE, imagesToResolve, preflight, type AdmissionFacts } from './preflight.ts';
+export { clipMiddle, MAX_WARNING, printable, WARNING_PREFIX } from './warnings.ts';

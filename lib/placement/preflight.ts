@@ -1,5 +1,5 @@
 // Skips that need no registry: checked before any image is resolved.
-import { constrainedArchitectures, podConstrainsArch } from './constraints.ts';
+import { pinnedArchitectures } from './constraints.ts';
 import { skip, type Skip } from './decision.ts';
 import {
   ANNOTATION_ARCHITECTURES,
@@ -48,10 +48,10 @@ export function preflight(facts: AdmissionFacts, policy: PlacementPolicy): Skip 
   }
   if (isDaemonSetOwned(pod)) return skip('daemonset', 'DaemonSet pods run on every node they are meant for');
   if (hasNodeName(pod)) return skip('node-name', 'spec.nodeName is set: the node is already chosen');
-  if (podConstrainsArch(pod)) {
-    return podAnnotations(pod)[ANNOTATION_ARCHITECTURES] !== undefined
-      ? skip('already-placed', 'the pod carries our placement already')
-      : skip('arch-constrained', 'the pod already constrains kubernetes.io/arch');
+  // A pod that pins its architecture itself is still resolved, to warn when its images cannot run
+  // there (decide); one that carries our own placement needs nothing more.
+  if (podAnnotations(pod)[ANNOTATION_ARCHITECTURES] !== undefined && pinnedArchitectures(pod) !== undefined) {
+    return skip('already-placed', 'the pod carries our placement already');
   }
   if (podImages(pod).length === 0) return skip('no-images', 'the pod names no image');
   return undefined;
@@ -69,8 +69,8 @@ function ephemeralImages(pod: PodLike): PodImage[] {
 
 /** Where a running pod may be: its arch constraint, else the set we recorded at creation. */
 export function placedArchitectures(pod: PodLike): string[] | undefined {
-  const constrained = constrainedArchitectures(pod);
-  if (constrained !== undefined) return constrained;
+  const pinned = pinnedArchitectures(pod);
+  if (pinned !== undefined) return pinned;
   const recorded = podAnnotations(pod)[ANNOTATION_ARCHITECTURES];
   if (typeof recorded !== 'string') return undefined;
   const list = recorded.split(',').map((arch) => arch.trim()).filter(Boolean);

@@ -1,6 +1,6 @@
 // Writing a chosen placement into the pod as JSONPatch operations.
 import type { Toleration } from '../config.ts';
-import { ARCH_LABEL, hasArchPreference, termNeedsArch } from './constraints.ts';
+import { ARCH_LABEL, hasArchPreference, termAdmitsAny, termMatchesNothing, termWithin } from './constraints.ts';
 import type { PatchBuilder } from './patch.ts';
 import { asRecord, podTolerations, type PodLike } from './pod.ts';
 
@@ -13,21 +13,28 @@ export function writeNodeSelector(patch: PatchBuilder, arch: string): void {
 }
 
 /**
- * Requires `kubernetes.io/arch In architectures` in every existing nodeSelectorTerm (terms are
- * ORed, so a new term would widen the pod's choice instead of narrowing it). Terms that already
- * name the arch, and empty terms that match nothing, are left as they are.
+ * Requires `kubernetes.io/arch In architectures` in every required term that can match a node
+ * (terms are ORed, so a new term would widen the pod's choice instead of narrowing it), also in
+ * terms that already name the arch: ANDed with them it keeps exactly the nodes both allow. A term
+ * that already requires a subset is left as it is. Returns the indexes of the terms that no node
+ * of these architectures can satisfy any more.
  */
-export function writeRequiredAffinity(patch: PatchBuilder, architectures: readonly string[]): void {
+export function writeRequiredAffinity(patch: PatchBuilder, architectures: readonly string[]): number[] {
   const expression = { key: ARCH_LABEL, operator: 'In', values: [...architectures] };
   const terms = patch.get(REQUIRED_TERMS);
   if (!Array.isArray(terms) || terms.length === 0) {
     patch.set(REQUIRED_TERMS, [{ matchExpressions: [expression] }]);
-    return;
+    return [];
   }
+  const allowed = new Set(architectures);
+  const closed: number[] = [];
   terms.forEach((term, index) => {
-    if (!termNeedsArch(term)) return;
+    if (termMatchesNothing(term)) return;
+    if (!termAdmitsAny(term, architectures)) closed.push(index);
+    if (termWithin(term, allowed)) return;
     patch.append([...REQUIRED_TERMS, String(index), 'matchExpressions'], expression);
   });
+  return closed;
 }
 
 /** A soft preference for one architecture, unless the pod already states an arch preference. */

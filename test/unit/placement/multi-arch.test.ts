@@ -45,20 +45,38 @@ describe('several architectures, strategy affinity', () => {
     assert.deepEqual(required(placeMulti(input)), [{ matchExpressions: [osLinux, archIn('amd64', 'arm', 'arm64')] }]);
   });
 
-  test('ANDs into every term, leaves terms that already name the arch, and adds matchExpressions to matchFields-only terms', () => {
+  test('ANDs into every term, also those that already name the arch, and adds matchExpressions to matchFields-only terms', () => {
     const terms = [
       { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'Exists' }] },
       { matchExpressions: [{ key: 'beta.kubernetes.io/arch', operator: 'In', values: ['arm64'] }] },
       { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] },
       { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['s390x'] }, osLinux] },
+      { matchExpressions: [archIn('arm64'), osLinux] },
     ];
-    const patched = placeMulti(pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } }));
+    const input = pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+    const decision = decide({ pod: input, resolutions: multi }, policy);
     const arch = archIn('amd64', 'arm', 'arm64');
-    assert.deepEqual(required(patched), [
+    assert.deepEqual(required(applied(input, decision)), [
       { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'Exists' }, arch] },
-      terms[1],
+      { matchExpressions: [...(terms[1]?.matchExpressions ?? []), arch] },
       { matchFields: terms[2]?.matchFields, matchExpressions: [arch] },
-      terms[3],
+      { matchExpressions: [...(terms[3]?.matchExpressions ?? []), arch] },
+      terms[4],
+    ]);
+    assert.deepEqual(decision.warnings, [], 'every term still admits a supported architecture');
+  });
+
+  test('a term that allows only architectures the images lack is closed, and the warning says so', () => {
+    const terms = [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['zone-a'] }] }, { matchExpressions: [archIn('s390x')] }];
+    const input = pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+    const decision = decide({ pod: input, resolutions: [resolved('nginx:1', 'linux/amd64', 'linux/arm64')] }, policy);
+    const arch = archIn('amd64', 'arm64');
+    assert.deepEqual(required(applied(input, decision)), [
+      { matchExpressions: [...(terms[0]?.matchExpressions ?? []), arch] },
+      { matchExpressions: [archIn('s390x'), arch] },
+    ]);
+    assert.deepEqual(decision.warnings, [
+      'required node-affinity term 1 allows no architecture its images support (amd64, arm64), so it can no longer match a node; the other terms still can',
     ]);
   });
 

@@ -46,14 +46,31 @@ describe('preflight skips (no registry needed)', () => {
     assert.equal(reasonOf(create(pod({ nodeName: 'ip-10-0-0-1' }))), 'node-name');
   });
 
-  test('the pod already constrains the architecture', () => {
-    assert.equal(reasonOf(create(pod({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } }))), 'arch-constrained');
-    assert.equal(reasonOf(create(pod({ nodeSelector: { 'beta.kubernetes.io/arch': 'arm64' } }))), 'arch-constrained');
-    const everyTerm = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [archIn('arm64')] }, { matchExpressions: [archIn('amd64')] }] } } };
-    assert.equal(reasonOf(create(pod({ affinity: everyTerm }))), 'arch-constrained');
-    const oneTerm = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [archIn('arm64')] }, { matchExpressions: [{ key: 'zone', operator: 'Exists' }] }] } } };
-    assert.equal(reasonOf(create(pod({ affinity: oneTerm }))), undefined);
-    assert.equal(reasonOf(create(pod({ nodeSelector: { 'node.kubernetes.io/instance-type': 'm7g.large' } }))), undefined);
+  test('a pod that pins its architecture is still resolved, then left as it is', () => {
+    const decideFor = (spec: Record<string, unknown>) => decide({ pod: pod(spec), resolutions: [resolved('nginx:1', 'linux/amd64', 'linux/arm64')] }, policy);
+    const pinned = (spec: Record<string, unknown>): void => {
+      assert.equal(reasonOf(create(pod(spec))), undefined, 'preflight lets the images be checked');
+      assert.equal(decideFor(spec).kind === 'skip' && decideFor(spec).reason, 'arch-constrained', JSON.stringify(spec));
+    };
+    const terms = (...list: unknown[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: list } } } });
+    pinned({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } });
+    pinned({ nodeSelector: { 'beta.kubernetes.io/arch': 'arm64' } });
+    pinned(terms({ matchExpressions: [archIn('arm64')] }, { matchExpressions: [archIn('amd64')] }));
+    pinned(terms({ matchExpressions: [{ key: 'beta.kubernetes.io/arch', operator: 'In', values: ['arm64'] }] }, {}));
+  });
+
+  test('Exists, DoesNotExist, NotIn and a term without the arch are not pins', () => {
+    const notPinned = (expression: Record<string, unknown>, other?: unknown): void => {
+      const list = other === undefined ? [{ matchExpressions: [expression] }] : [{ matchExpressions: [expression] }, other];
+      const spec = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: list } } } };
+      const decision = decide({ pod: pod(spec), resolutions: [resolved('nginx:1', 'linux/amd64')] }, policy);
+      assert.equal(decision.kind, 'mutate', JSON.stringify(list));
+    };
+    notPinned({ key: 'kubernetes.io/arch', operator: 'Exists' });
+    notPinned({ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['arm'] });
+    notPinned({ key: 'beta.kubernetes.io/arch', operator: 'DoesNotExist' });
+    notPinned(archIn('s390x'), { matchExpressions: [{ key: 'zone', operator: 'Exists' }] });
+    assert.equal(decide({ pod: pod({ nodeSelector: { 'node.kubernetes.io/instance-type': 'm7g.large' } }), resolutions: [resolved('nginx:1', 'linux/amd64')] }, policy).kind, 'mutate');
   });
 
   test('a preferred arch term alone does not constrain', () => {
@@ -75,7 +92,10 @@ describe('preflight skips (no registry needed)', () => {
     const input = pod({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } });
     const decision = decide({ pod: input, resolutions: [resolved('nginx:1', 'linux/amd64')] }, policy);
     assert.equal(decision.kind === 'skip' && decision.reason, 'arch-constrained');
-    assert.deepEqual(decision.warnings, ['the pod requires arm64 but its images support only amd64; it may fail to start']);
+    assert.deepEqual(decision.warnings, ['the pod requires arm64 but its images support only amd64; on other architectures it fails with exec format error']);
+    const onePinnedMissing = decide({ pod: pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [archIn('amd64', 's390x')] }] } } } }), resolutions: [resolved('nginx:1', 'linux/amd64', 'linux/arm64')] }, policy);
+    assert.equal(onePinnedMissing.kind === 'skip' && onePinnedMissing.reason, 'arch-constrained');
+    assert.deepEqual(onePinnedMissing.warnings, ['the pod requires amd64 or s390x but its images support only amd64, arm64; on other architectures it fails with exec format error']);
     const fine = decide({ pod: input, resolutions: [resolved('nginx:1', 'linux/amd64', 'linux/arm64')] }, policy);
     assert.deepEqual(fine.warnings, []);
   });
