@@ -100,11 +100,13 @@ describe('sls package', { timeout: 240_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'archy-package-'));
   let plain: Template;
   let withCluster: Template;
+  let httpApi: Template;
 
   before(async () => {
     // Sequential: serverless-esbuild shares a work folder in the project.
     plain = await slsPackage(join(work, 'plain'), []);
     withCluster = await slsPackage(join(work, 'cluster'), ['cluster=demo']);
+    httpApi = await slsPackage(join(work, 'httpapi'), ['endpoint=httpapi']);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -195,6 +197,20 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.deepEqual(env(plain).ARCHY_WEBHOOK_TOKEN, { 'Fn::Sub': '{{resolve:secretsmanager:${WebhookTokenSecret}:SecretString}}' });
     assert.equal((secret?.Properties as { Name?: string }).Name, undefined, 'a generated name: remove + deploy works at once');
     assert.equal(withCluster.Outputs.ClusterName?.Value, 'demo', 'registration checks the stack serves its cluster');
+  });
+
+  test('endpoint=httpapi: a route for every path the router serves, the health check included', () => {
+    const resources = created(httpApi);
+    const routes = Object.values(resources).filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route');
+    assert.deepEqual(routes.map((route) => route.Properties.RouteKey).sort(), ['GET /healthz', 'GET /healthz/{token}', 'POST /mutate', 'POST /mutate/{token}']);
+    const integrations = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::ApiGatewayV2::Integration');
+    assert.equal(integrations.length, 1);
+    const [integration, properties] = integrations[0] ?? [];
+    assert.deepEqual(properties?.Properties.IntegrationUri, { 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+    assert.equal(properties?.Properties.PayloadFormatVersion, '2.0', 'the event shape lib/http/lambda.ts reads');
+    for (const route of routes) assert.deepEqual(route.Properties.Target, { 'Fn::Join': ['/', ['integrations', { Ref: integration }]] });
+    assert.equal(resources.WebhookLambdaFunctionUrl, undefined, 'no Function URL beside the HTTP API');
+    assert.match(JSON.stringify(httpApi.Outputs.WebhookUrl?.Value), /execute-api.*\/"\}$/, 'the base URL ends in / like the Function URL');
   });
 
   test('log retention and alarms on errors, throttles and p99 duration below the budget', () => {
