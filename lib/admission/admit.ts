@@ -3,6 +3,7 @@
 // with no patch and a warning.
 import type { Config } from '../config.ts';
 import { Deadline } from '../deadline.ts';
+import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { decide, imagesToResolve, placementPolicy, preflight, type AdmissionFacts, type Decision, type PodLike } from '../placement/index.ts';
@@ -68,7 +69,9 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       if (skip) return finish(skip, undefined);
 
       const images = imagesToResolve(facts);
-      summary.images = images.map((i) => i.image);
+      // A pod may name thousands of images: the log line names as many as are looked up.
+      summary.images = images.slice(0, MAX_IMAGES_PER_ADMISSION).map((i) => i.image);
+      if (images.length > MAX_IMAGES_PER_ADMISSION) summary.imageCount = images.length;
       const credentials = deps.podCredentials?.(pod ?? {}, namespace, deadline);
       const resolving = deadline.elapsed();
       const [outcome, cluster] = await Promise.all([
@@ -102,7 +105,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
           decision: decision.kind,
           reason: decision.reason,
           architectures: decision.kind === 'mutate' ? decision.architectures : undefined,
-          resolutions: resolutions?.map(describeResolution),
+          resolutions: resolutions?.slice(0, MAX_IMAGES_PER_ADMISSION).map(describeResolution),
           warnings: decision.warnings.length > 0 ? decision.warnings : undefined,
           durationMs,
         },

@@ -1,4 +1,5 @@
 // PURE: manifest bodies → platforms. Any JSON value in, a classification or a ManifestError out.
+import { MAX_PLATFORMS_PER_IMAGE } from '../limits.ts';
 import type { Platform } from '../types.ts';
 import { bareMediaType, INDEX_TYPES, MANIFEST_TYPES, SCHEMA1_TYPES } from './media-types.ts';
 
@@ -26,6 +27,15 @@ export type ClassifiedManifest =
 
 /** How deep nested indexes are followed (an index inside an index inside an index). */
 export const MAX_INDEX_DEPTH = 3;
+
+/** Nested index descriptors kept from one index; the client follows fewer still. */
+const MAX_NESTED_KEPT = 16;
+
+/**
+ * Longest os, architecture or variant kept. Longer values are cut here (so a cache entry stays
+ * small) and, being no valid architecture name, are then ignored by placement with a warning.
+ */
+const MAX_FIELD = 65;
 
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
@@ -68,9 +78,10 @@ export function linuxArchitectures(platforms: readonly Platform[]): string[] {
 
 /** Normalises os/architecture/variant the way containerd's platforms.Normalize does. */
 export function normalizePlatform(os: string, architecture: string, variant?: string): Platform {
-  const normalizedOs = os.toLowerCase() === 'macos' ? 'darwin' : os.toLowerCase();
-  let arch = architecture.toLowerCase();
-  let v = variant?.toLowerCase() ?? '';
+  const lowerOs = os.slice(0, MAX_FIELD).toLowerCase();
+  const normalizedOs = lowerOs === 'macos' ? 'darwin' : lowerOs;
+  let arch = architecture.slice(0, MAX_FIELD).toLowerCase();
+  let v = variant?.slice(0, MAX_FIELD).toLowerCase() ?? '';
   if (/^armv\d/.test(v)) v = v.slice(3);
   switch (arch) {
     case 'i386':
@@ -140,7 +151,7 @@ function isKnown(mediaType: string): boolean {
 
 function classifyIndex(json: Record<string, unknown>, mediaType: string): ClassifiedManifest {
   if (!Array.isArray(json.manifests)) throw new ManifestError('the index has no manifests list');
-  const platforms: Platform[] = [];
+  const platforms = new Map<string, Platform>();
   const nestedIndexes: Descriptor[] = [];
   for (const entry of json.manifests as unknown[]) {
     if (!isObject(entry)) continue;
@@ -150,17 +161,19 @@ function classifyIndex(json: Record<string, unknown>, mediaType: string): Classi
       const { os, architecture, variant } = platform;
       if (typeof os !== 'string' || typeof architecture !== 'string' || os === '' || architecture === '') continue;
       if (os === 'unknown' || architecture === 'unknown') continue;
-      platforms.push(normalizePlatform(os, architecture, typeof variant === 'string' ? variant : undefined));
+      const normalized = normalizePlatform(os, architecture, typeof variant === 'string' ? variant : undefined);
+      platforms.set(platformKey(normalized), normalized);
+      if (platforms.size > MAX_PLATFORMS_PER_IMAGE) throw new ManifestError(`the image index lists more than ${MAX_PLATFORMS_PER_IMAGE} platforms`);
       continue;
     }
     if (platform !== undefined) continue;
     const childType = typeof entry.mediaType === 'string' ? entry.mediaType.toLowerCase() : '';
-    if (INDEX_TYPES.has(childType)) {
+    if (INDEX_TYPES.has(childType) && nestedIndexes.length < MAX_NESTED_KEPT) {
       const descriptor = toDescriptor(entry);
       if (descriptor) nestedIndexes.push(descriptor);
     }
   }
-  return { kind: 'index', mediaType, platforms: dedupePlatforms(platforms), nestedIndexes };
+  return { kind: 'index', mediaType, platforms: [...platforms.values()], nestedIndexes };
 }
 
 function classifySingle(json: Record<string, unknown>, mediaType: string): ClassifiedManifest {

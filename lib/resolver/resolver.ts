@@ -16,6 +16,8 @@ import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { CredentialSource, ImageReference, ImageResolution, Platform, RegistryCredential, ResolutionSource } from '../types.ts';
 import { BatchedReads } from './batched-reads.ts';
 import { accessFromSource, anonymousAccess, hasStages, type AccessStage, type RegistryAccess } from './access.ts';
+import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
+import { admissionSource } from './admission-source.ts';
 import { raceDeadline, timeoutText } from './race.ts';
 import type { PlatformSource } from './source.ts';
 
@@ -78,13 +80,28 @@ interface Lookup {
   fallback: CacheEntry | undefined;
 }
 
-type Failure = { ok: false; error: string; negative?: CacheTier; refused?: boolean; skipped?: boolean };
+type Failure = { ok: false; error: string; negative?: CacheTier; refused?: boolean; skipped?: boolean; remembered?: boolean };
 type Answer = { ok: true; digest: string; platforms: Platform[]; source: ResolutionSource; staleBecause?: string } | Failure;
 
 type Writes = Array<[string, CacheEntry]>;
 
+/** One admission's lookups: its budget, its pending cache writes, its bounded view of the registries. */
+interface Run {
+  deadline: Deadline;
+  writes: Writes;
+  source: PlatformSource;
+}
+
 /** Errors after which the next stage (other credentials) is worth a try: the kubelet would go on too. */
 const REFUSALS = new Set(['unauthorized', 'forbidden', 'not-found']);
+
+/**
+ * Failures are remembered for negativeTtl so a broken registry is not hammered. Not remembered: running out of time (anyone's deadline), a refusal on Archy's own
+ * configuration's account (address guard, plain HTTP not allowed) and a pod's request budget: those
+ * say nothing about the registry, and a fixed configuration must take effect at once.
+ */
+const NOT_THE_REGISTRYS = new Set(['timeout', 'refused', 'budget']);
+const TIMEOUT_NAMES = new Set(['AbortError', 'TimeoutError', 'DeadlineExceededError']);
 
 class NoCredentials extends Error {}
 
@@ -113,14 +130,17 @@ export class Resolver {
 
     const parsed = images.map((input) => parseInput(input.image));
     const byCanonical = new Map<string, { ref: ImageReference; always: boolean }>();
+    const answers = new Map<string, Answer>();
     images.forEach((input, index) => {
       const result = parsed[index];
-      if (result === undefined || !result.ok) return;
+      if (result === undefined || !result.ok || answers.has(result.ref.canonical)) return;
       const seen = byCanonical.get(result.ref.canonical);
       const always = input.imagePullPolicy === 'Always';
       if (seen) seen.always ||= always;
-      else byCanonical.set(result.ref.canonical, { ref: result.ref, always });
+      else if (byCanonical.size < MAX_IMAGES_PER_ADMISSION) byCanonical.set(result.ref.canonical, { ref: result.ref, always });
+      else answers.set(result.ref.canonical, { ok: false, error: `not looked up: the pod names more than ${MAX_IMAGES_PER_ADMISSION} distinct images` });
     });
+    const source = admissionSource(this.#source);
 
     const access = this.#access(options.credentials);
     const stagesByRepository = new Map<string, AccessStage[]>();
@@ -142,10 +162,9 @@ export class Resolver {
     );
 
     const later = new BatchedReads(this.#cache, deadline);
-    const answers = new Map<string, Answer>();
     await Promise.all(
       targets.map(async (target) => {
-        const answer = await this.#resolveTarget(target, hits, later, deadline, writes);
+        const answer = await this.#resolveTarget(target, hits, later, { deadline, writes, source });
         this.#count(answer, tiers);
         answers.set(target.ref.canonical, answer);
       }),
@@ -194,7 +213,8 @@ export class Resolver {
    * Fresh answers that need no credentials first (the pod's own scope, then the shared key); then
    * each stage in turn, going on to the next only when a stage was refused or knows nothing.
    */
-  async #resolveTarget(target: Target, hits: Map<string, CacheHit>, later: BatchedReads, deadline: Deadline, writes: Writes): Promise<Answer> {
+  async #resolveTarget(target: Target, hits: Map<string, CacheHit>, later: BatchedReads, run: Run): Promise<Answer> {
+    const { deadline, writes } = run;
     const nowSeconds = this.#nowSeconds();
     for (const key of target.ownKeys) {
       const hit = hits.get(key);
@@ -214,12 +234,12 @@ export class Resolver {
       const lookup = await this.#lookupFor(target, stage, index, sharedFallback, deadline);
       if (lookup === undefined) continue;
       const hit = lookup.key === target.sharedKey || target.ownKeys.includes(lookup.key) ? hits.get(lookup.key) : await later.get(lookup.key);
-      const answer = await this.#answer(lookup, hit, later, deadline, writes);
+      const answer = await this.#answer(lookup, hit, later, run);
       if (answer.ok) return answer;
       if (answer.skipped) {
         // Nothing more to try here: remember the earlier failure under this key so the next
         // admission does not read the credentials again to learn the same.
-        if (last !== undefined && !deadline.signal.aborted) writes.push([lookup.key, this.#negative(last.error)]);
+        if (last?.remembered && !deadline.signal.aborted) writes.push([lookup.key, this.#negative(last.error)]);
         continue;
       }
       last = answer;
@@ -254,7 +274,8 @@ export class Resolver {
   }
 
 
-  async #answer(lookup: Lookup, hit: CacheHit | undefined, later: BatchedReads, deadline: Deadline, writes: Writes): Promise<Answer> {
+  async #answer(lookup: Lookup, hit: CacheHit | undefined, later: BatchedReads, run: Run): Promise<Answer> {
+    const { deadline, writes } = run;
     const nowSeconds = this.#nowSeconds();
     const entry = hit?.entry;
     if (hit !== undefined && entry !== undefined && isFresh(entry, nowSeconds)) {
@@ -271,19 +292,20 @@ export class Resolver {
         const identity = credentials.length > 0 ? lookup.identity : undefined;
         // With nothing cached for the tag a HEAD would only add a round trip before the GET.
         if (lookup.always && lookup.ref.digest === undefined && entry?.platforms !== undefined) {
-          return await this.#revalidate(lookup, hit, credentials, identity, later, deadline, writes);
+          return await this.#revalidate(lookup, hit, credentials, identity, later, run);
         }
-        return await this.#fetch(lookup, credentials, identity, deadline, writes);
+        return await this.#fetch(lookup, credentials, identity, run);
       } catch (error) {
         if (error instanceof NoCredentials) return { ok: false, error: 'no credentials', skipped: true };
         const text = errorText(error);
         const ourTimeout = deadline.signal.aborted;
+        const remembered = !ourTimeout && isRegistrysOwn(error);
         if (fallback !== undefined) {
-          if (!ourTimeout) writes.push([lookup.key, this.#rememberStale(fallback, text)]);
+          if (remembered) writes.push([lookup.key, this.#rememberStale(fallback, text)]);
           return staleAnswer(lookup.ref, fallback, text);
         }
-        if (!ourTimeout) writes.push([lookup.key, this.#negative(text)]);
-        return { ok: false, error: ourTimeout ? timeoutText(deadline) : text, refused: isRefusal(error) };
+        if (remembered) writes.push([lookup.key, this.#negative(text)]);
+        return { ok: false, error: ourTimeout ? timeoutText(deadline) : text, refused: isRefusal(error), remembered };
       }
     })();
     return raceDeadline(work, deadline, (): Answer => {
@@ -305,10 +327,10 @@ export class Resolver {
     credentials: RegistryCredential[],
     identity: string | undefined,
     later: BatchedReads,
-    deadline: Deadline,
-    writes: Writes,
+    run: Run,
   ): Promise<Answer> {
-    const digest = await this.#source.headDigest(lookup.ref, { deadline, credentials });
+    const { deadline, writes, source } = run;
+    const digest = await source.headDigest(lookup.ref, { deadline, credentials });
     const tagged = hit?.entry;
     if (hit !== undefined && tagged?.platforms !== undefined && tagged.error === undefined && tagged.digest === digest) {
       this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, tagged.platforms, digest), writes);
@@ -321,11 +343,12 @@ export class Resolver {
       this.#store(lookup, identity, this.#positive(this.#config.tagTtlSeconds, platforms, digest), writes);
       return { ok: true, digest, platforms, source: found.tier };
     }
-    return this.#fetch(lookup, credentials, identity, deadline, writes);
+    return this.#fetch(lookup, credentials, identity, run);
   }
 
-  async #fetch(lookup: Lookup, credentials: RegistryCredential[], identity: string | undefined, deadline: Deadline, writes: Writes): Promise<Answer> {
-    const answer = await this.#source.resolve(lookup.ref, { deadline, credentials });
+  async #fetch(lookup: Lookup, credentials: RegistryCredential[], identity: string | undefined, run: Run): Promise<Answer> {
+    const { deadline, writes, source } = run;
+    const answer = await source.resolve(lookup.ref, { deadline, credentials });
     const digest = lookup.ref.digest ?? answer.digest;
     const digestEntry = this.#positive(this.#config.digestTtlSeconds, answer.platforms);
     if (lookup.ref.digest === undefined) {
@@ -397,9 +420,18 @@ function staleAnswer(ref: ImageReference, entry: CacheEntry, because: string): A
 }
 
 /** Registry errors carry a `kind` (lib/registry/errors.ts); checked by shape to keep this module free of the client. */
-function isRefusal(error: unknown): boolean {
+function kindOf(error: unknown): string | undefined {
   const kind = (error as { kind?: unknown } | undefined)?.kind;
-  return typeof kind === 'string' && REFUSALS.has(kind);
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+function isRefusal(error: unknown): boolean {
+  return REFUSALS.has(kindOf(error) ?? '');
+}
+
+function isRegistrysOwn(error: unknown): boolean {
+  if (error instanceof Error && TIMEOUT_NAMES.has(error.name)) return false;
+  return !NOT_THE_REGISTRYS.has(kindOf(error) ?? '');
 }
 
 function parseInput(image: string): { ok: true; ref: ImageReference } | { ok: false; error: string } {

@@ -2,9 +2,16 @@
 import type { Deadline } from '../deadline.ts';
 import type { ImageReference, Platform, RegistryCredential } from '../types.ts';
 
+/** Requests one admission may still send, per registry (lib/limits.ts). */
+export interface RequestBudget {
+  /** False when `registry` has had its share: the request is not sent. */
+  take(registry: string): boolean;
+}
+
 export interface SourceOptions {
   deadline: Deadline;
   credentials?: RegistryCredential[];
+  budget?: RequestBudget;
 }
 
 export interface SourceAnswer {
