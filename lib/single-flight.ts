@@ -41,7 +41,9 @@ export class SingleFlightCache<V> {
     if (kept !== undefined) return Promise.resolve(kept);
     let loading = this.#loading.get(key);
     if (loading === undefined) {
-      loading = this.#load(key, load);
+      // Forgotten in a reaction, never synchronously: a load that throws before its first await
+      // must not be left here, rejected, for every later caller.
+      loading = this.#load(key, load).finally(() => this.#loading.delete(key));
       this.#loading.set(key, loading);
       // Nobody may be waiting when it fails (every caller gave up): not an unhandled rejection.
       loading.catch(() => undefined);
@@ -70,13 +72,12 @@ export class SingleFlightCache<V> {
   }
 
   async #load(key: string, load: (signal: AbortSignal) => Promise<Loaded<V>>): Promise<V> {
-    try {
-      const { value, ttlMs } = await load(AbortSignal.timeout(this.#loadTimeoutMs));
-      if (ttlMs > 0) this.#keep(key, value, ttlMs);
-      return value;
-    } finally {
-      this.#loading.delete(key);
-    }
+    const budget = AbortSignal.timeout(this.#loadTimeoutMs);
+    // The budget holds even for a load that does not watch its signal: else the key would stay in
+    // flight forever, and every later caller without a signal of its own would wait with it.
+    const { value, ttlMs } = await untilAborted(load(budget), budget);
+    if (ttlMs > 0) this.#keep(key, value, ttlMs);
+    return value;
   }
 
   #keep(key: string, value: V, ttlMs: number): void {
