@@ -9,6 +9,7 @@
 // the fake.
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { Logger } from '../log.ts';
+import { SingleFlightCache, type Loaded } from '../single-flight.ts';
 import type { CredentialSource, RegistryCredential } from '../types.ts';
 import { credentialIdentity } from './keyring.ts';
 
@@ -20,6 +21,10 @@ export interface EcrRegistry {
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+const TOKEN_REQUEST_BUDGET_MS = 10_000;
+/** Account ids come from users' image names: the tokens kept are bounded. */
+const MAX_REGISTRIES = 64;
+const MAX_SDK_CLIENTS = 8;
 
 /** `<account>.dkr.ecr(-fips).<region>.amazonaws.com(.cn)` → its parts; undefined for any other host. */
 export function parseEcrHost(host: string): EcrRegistry | undefined {
@@ -41,6 +46,10 @@ export interface EcrCredentialsOptions {
   getAuthorizationToken?: GetAuthorizationToken;
   now?: () => number;
   logger?: Logger;
+  /** The budget of one shared GetAuthorizationToken, whatever the waiting admissions' budgets are. */
+  requestBudgetMs?: number;
+  /** Registries (account, region, FIPS) whose token is kept at most. */
+  maxRegistries?: number;
 }
 
 export class EcrError extends Error {
@@ -50,28 +59,27 @@ export class EcrError extends Error {
   }
 }
 
-interface HeldToken {
-  credential: RegistryCredential;
-  refreshAt: number;
-}
-
 /** Also a CredentialSource (IAM only), e.g. for registry mirrors that are ECR pull-through caches. */
 export class EcrCredentials implements CredentialSource {
   readonly #fetch: GetAuthorizationToken;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
-  readonly #tokens = new Map<string, HeldToken>();
-  readonly #inFlight = new Map<string, Promise<HeldToken>>();
+  readonly #tokens: SingleFlightCache<RegistryCredential>;
 
   constructor(options: EcrCredentialsOptions = {}) {
     this.#fetch = options.getAuthorizationToken ?? sdkGetAuthorizationToken();
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#tokens = new SingleFlightCache({
+      maxEntries: options.maxRegistries ?? MAX_REGISTRIES,
+      loadTimeoutMs: options.requestBudgetMs ?? TOKEN_REQUEST_BUDGET_MS,
+      now: this.#now,
+    });
   }
 
   /** `[IAM credential]` for ECR hosts, `[]` for others. */
-  async credentialsFor(registry: string, _repository: string): Promise<RegistryCredential[]> {
-    const credential = await this.credentialFor(registry);
+  async credentialsFor(registry: string, _repository: string, signal?: AbortSignal): Promise<RegistryCredential[]> {
+    const credential = await this.credentialFor(registry, signal);
     return credential ? [credential] : [];
   }
 
@@ -79,29 +87,27 @@ export class EcrCredentials implements CredentialSource {
     return parseEcrHost(host) !== undefined;
   }
 
-  /** The IAM credential for an ECR host; undefined for other hosts. Throws EcrError when ECR refuses. */
+  /**
+   * The IAM credential for an ECR host; undefined for other hosts. Throws EcrError when ECR refuses,
+   * or when `signal` aborts first: that ends only this caller's wait, never the shared request.
+   */
   async credentialFor(host: string, signal?: AbortSignal): Promise<RegistryCredential | undefined> {
     const registry = parseEcrHost(host);
     if (!registry) return undefined;
     const key = `${registry.account}/${registry.region}/${registry.fips ? 'fips' : 'std'}`;
-    const held = this.#tokens.get(key);
-    if (held && this.#now() < held.refreshAt) return held.credential;
-    let pending = this.#inFlight.get(key);
-    if (!pending) {
-      pending = this.#request(registry, key, signal).finally(() => this.#inFlight.delete(key));
-      this.#inFlight.set(key, pending);
-    }
-    return (await pending).credential;
-  }
-
-  async #request(registry: EcrRegistry, key: string, signal: AbortSignal | undefined): Promise<HeldToken> {
-    let answer: AuthorizationTokenAnswer;
     try {
-      answer = await this.#fetch(registry, signal);
+      return await this.#tokens.get(key, (budget) => this.#request(registry, key, budget), signal);
     } catch (error) {
-      const why = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+      if (error instanceof EcrError) throw error;
+      const why = signal?.aborted && error === signal.reason
+        ? 'no answer within the time budget'
+        : error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
       throw new EcrError(`ECR GetAuthorizationToken for account ${registry.account} in ${registry.region} failed (${why})`);
     }
+  }
+
+  async #request(registry: EcrRegistry, key: string, signal: AbortSignal): Promise<Loaded<RegistryCredential>> {
+    const answer = await this.#fetch(registry, signal);
     const decoded = Buffer.from(answer.authorizationToken, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw new EcrError(`ECR returned a malformed authorization token for account ${registry.account}`);
@@ -113,23 +119,23 @@ export class EcrCredentials implements CredentialSource {
       identity: credentialIdentity(`ecr-iam\n${key}`),
     };
     this.#logger?.debug({ account: registry.account, region: registry.region, expiresAt: answer.expiresAt.toISOString() }, 'ECR authorization token issued');
-    const held = { credential, refreshAt: answer.expiresAt.getTime() - REFRESH_BEFORE_EXPIRY_MS };
-    this.#tokens.set(key, held);
-    return held;
+    return { value: credential, ttlMs: answer.expiresAt.getTime() - REFRESH_BEFORE_EXPIRY_MS - this.#now() };
   }
 }
 
 function sdkGetAuthorizationToken(): GetAuthorizationToken {
-  const clients = new Map<string, Promise<ECRClient>>();
+  const clients = new Map<string, ECRClient>();
   return async (registry, signal) => {
     const sdk = await import('@aws-sdk/client-ecr');
     const clientKey = `${registry.region}/${registry.fips}`;
     let client = clients.get(clientKey);
     if (!client) {
-      client = Promise.resolve(new sdk.ECRClient({ region: registry.region, useFipsEndpoint: registry.fips }));
+      client = new sdk.ECRClient({ region: registry.region, useFipsEndpoint: registry.fips });
       clients.set(clientKey, client);
+      // Regions come from users' image names too: only the most recently created clients are kept.
+      if (clients.size > MAX_SDK_CLIENTS) clients.delete(clients.keys().next().value as string);
     }
-    const answer = await (await client).send(
+    const answer = await client.send(
       new sdk.GetAuthorizationTokenCommand({ registryIds: [registry.account] }),
       { abortSignal: signal },
     );

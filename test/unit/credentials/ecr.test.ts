@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EcrCredentials, EcrError, parseEcrHost, type EcrRegistry, type GetAuthorizationToken } from '../../../lib/credentials/ecr.ts';
+import { EcrCredentials, EcrError, parseEcrHost, type AuthorizationTokenAnswer, type EcrRegistry, type GetAuthorizationToken } from '../../../lib/credentials/ecr.ts';
+import { DeadlineExceededError } from '../../../lib/deadline.ts';
 
 describe('parseEcrHost', () => {
   test('recognises standard, FIPS and China ECR hosts', () => {
@@ -87,5 +88,79 @@ describe('EcrCredentials', () => {
     });
     fail = false;
     assert.ok((await ecr.credentialFor(host))?.kind === 'basic');
+  });
+
+  test('tokens are kept for a bounded number of registries, however many account ids images name', async () => {
+    const calls: EcrRegistry[] = [];
+    const ecr = new EcrCredentials({
+      getAuthorizationToken: async (registry) => {
+        calls.push(registry);
+        return { authorizationToken: Buffer.from('AWS:pw').toString('base64'), expiresAt: new Date(Date.now() + 3600_000) };
+      },
+    });
+    const hostOf = (i: number): string => `${String(100_000_000_000 + i)}.dkr.ecr.us-east-1.amazonaws.com`;
+    for (let i = 0; i < 200; i++) await ecr.credentialFor(hostOf(i));
+    assert.equal(calls.length, 200);
+    for (let i = 200 - 64; i < 200; i++) await ecr.credentialFor(hostOf(i));
+    assert.equal(calls.length, 200, 'the 64 most recent registries are still kept');
+    await ecr.credentialFor(hostOf(0));
+    assert.equal(calls.length, 201, 'the oldest were let go');
+  });
+
+  test('a caller whose deadline comes first stops waiting; the shared request goes on for a later caller', async () => {
+    const started = Promise.withResolvers<AbortSignal | undefined>();
+    const answer = Promise.withResolvers<AuthorizationTokenAnswer>();
+    let calls = 0;
+    const ecr = new EcrCredentials({
+      getAuthorizationToken: (_registry, signal) => {
+        calls++;
+        started.resolve(signal);
+        return answer.promise;
+      },
+    });
+    const short = new AbortController();
+    const first = ecr.credentialFor(host, short.signal);
+    const requestSignal = await started.promise;
+    short.abort(new DeadlineExceededError('deadline'));
+    await assert.rejects(first, (error: unknown) => {
+      assert.ok(error instanceof EcrError);
+      assert.match(error.message, /111122223333 in eu-central-1 failed \(no answer within the time budget\)/);
+      return true;
+    });
+    assert.equal(requestSignal?.aborted, false, 'the first caller\'s deadline is not the request\'s');
+    const later = ecr.credentialFor(host, new AbortController().signal);
+    answer.resolve({ authorizationToken: Buffer.from('AWS:shared').toString('base64'), expiresAt: new Date(Date.now() + 3600_000) });
+    const credential = await later;
+    assert.ok(credential?.kind === 'basic' && credential.password === 'shared');
+    assert.equal(calls, 1);
+  });
+
+  test('the shared request runs on its own budget, and running out of it is not kept', async () => {
+    let calls = 0;
+    const ecr = new EcrCredentials({
+      requestBudgetMs: 1,
+      getAuthorizationToken: (_registry, signal) => {
+        calls++;
+        if (calls > 1) return Promise.resolve({ authorizationToken: Buffer.from('AWS:second').toString('base64'), expiresAt: new Date(Date.now() + 3600_000) });
+        // The first request answers only when its budget aborts it, as the SDK does.
+        return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      },
+    });
+    await assert.rejects(ecr.credentialFor(host), (error: unknown) => {
+      assert.ok(error instanceof EcrError);
+      assert.match(error.message, /111122223333 in eu-central-1 failed \(TimeoutError/);
+      return true;
+    });
+    const credential = await ecr.credentialFor(host);
+    assert.ok(credential?.kind === 'basic' && credential.password === 'second');
+    assert.equal(calls, 2);
+  });
+
+  test('a token that expires within 5 minutes serves its callers but is not kept', async () => {
+    const { calls, fetch } = recorder('pw', 4 * 60_000);
+    const ecr = new EcrCredentials({ getAuthorizationToken: fetch });
+    assert.ok((await ecr.credentialFor(host))?.kind === 'basic');
+    await ecr.credentialFor(host);
+    assert.equal(calls.length, 2);
   });
 });
