@@ -81,16 +81,31 @@ export interface ConnectionAllowance {
 }
 
 /**
- * What a connection to `urlHost` (a URL's `host[:port]`) made on behalf of `registry` may do. A
- * listed registry extends its allowance to other ports of the same host name (its token service
- * often runs beside it); storage hosts that blobs redirect to must be listed on their own.
+ * What a connection to `url` may do. Token realms and blob redirects are named by registries, so
+ * each connection is judged on its own host and port, never on the registry it is made for: a
+ * listing with a port allows that port only, a listing without one the host on any port.
  */
-export function connectionAllowance(urlHost: string, registry: string, lists: ConnectionLists): ConnectionAllowance {
-  const host = urlHost.toLowerCase();
-  const sameHostName = hostName(host) === hostName(registry.toLowerCase());
-  const listed = (list: readonly string[]): boolean => list.includes(host) || (sameHostName && list.includes(registry.toLowerCase()));
-  const insecure = listed(lists.insecureRegistries);
-  return { plainHttp: insecure, internalAddresses: insecure || listed(lists.privateRegistries) };
+export function connectionAllowance(url: URL, lists: ConnectionLists): ConnectionAllowance {
+  const insecure = isListed(url, lists.insecureRegistries);
+  return { plainHttp: insecure, internalAddresses: insecure || isListed(url, lists.privateRegistries) };
+}
+
+/** Whether `url`'s host and port (the scheme's default when it has none) match an entry of `list`. */
+export function isListed(url: URL | string, list: readonly string[]): boolean {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    return false;
+  }
+  const host = parsed.hostname.toLowerCase();
+  const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443');
+  return list.some((entry) => {
+    const listed = entry.toLowerCase();
+    const name = hostName(listed);
+    const listedPort = listed.slice(name.length + 1);
+    return name === host && (listedPort === '' || listedPort === port);
+  });
 }
 
 /** `host:port` → `host`; `[::1]:5000` → `[::1]`. */

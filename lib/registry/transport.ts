@@ -54,15 +54,15 @@ export class NodeTransport implements Transport {
 
   async request(request: TransportRequest): Promise<TransportResponse> {
     const { url } = request;
-    const allowance = connectionAllowance(url.host, request.registry, this.#lists);
-    if (url.protocol === 'http:' && !allowance.plainHttp) {
-      throw new RegistryError('refused', request.registry, `refusing plain HTTP to ${url.host}: list it in ARCHY_INSECURE_REGISTRIES to allow it`);
-    }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new RegistryError('refused', request.registry, `refusing ${url.protocol} URL for ${url.host}`);
+      throw new RegistryError('refused', request.registry, `refusing a URL that is neither HTTP nor HTTPS for ${describeHost(request)}`);
+    }
+    const allowance = connectionAllowance(url, this.#lists);
+    if (url.protocol === 'http:' && !allowance.plainHttp) {
+      throw new RegistryError('refused', request.registry, `refusing plain HTTP to ${describeHost(request)}: list it in ARCHY_INSECURE_REGISTRIES to allow it`);
     }
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const address = await this.#vet(hostname, url.host, allowance.internalAddresses, request);
+    const address = await this.#vet(hostname, allowance.internalAddresses, request);
 
     return new Promise<TransportResponse>((resolve, reject) => {
       const options: https.RequestOptions = {
@@ -101,7 +101,7 @@ export class NodeTransport implements Transport {
     this.#httpsAgent.destroy();
   }
 
-  async #vet(hostname: string, host: string, allowInternal: boolean, request: TransportRequest): Promise<string> {
+  async #vet(hostname: string, allowInternal: boolean, request: TransportRequest): Promise<string> {
     let addresses: string[];
     if (isIP(hostname)) {
       addresses = [hostname];
@@ -112,15 +112,16 @@ export class NodeTransport implements Transport {
         throw toRegistryError(error as NodeJS.ErrnoException, request);
       }
     }
-    if (addresses.length === 0) throw new RegistryError('network', request.registry, `could not resolve ${host}`);
+    if (addresses.length === 0) throw new RegistryError('network', request.registry, `could not resolve ${describeHost(request)}`);
     if (!allowInternal) {
       for (const address of addresses) {
         const kind = classifyAddress(address);
         if (kind !== 'public') {
+          // Short: it ends up in a kubectl warning of at most 256 characters.
           throw new RegistryError(
             'refused',
             request.registry,
-            `refusing to connect to ${host}: it resolves to a ${kind} address (${address}); list it in ARCHY_PRIVATE_REGISTRIES (HTTPS) or ARCHY_INSECURE_REGISTRIES (plain HTTP) to allow it`,
+            `refusing to connect to ${describeHost(request)}: ${kind} address (${address}); list it in ARCHY_PRIVATE_REGISTRIES or ARCHY_INSECURE_REGISTRIES`,
           );
         }
       }
@@ -145,7 +146,24 @@ function toRegistryError(error: NodeJS.ErrnoException, request: TransportRequest
   }
   const code = error.code ?? '';
   if (TLS_ERROR.test(code)) {
-    return new RegistryError('tls', request.registry, `TLS with ${request.url.host} failed (${code})`);
+    return new RegistryError('tls', request.registry, `TLS with ${describeHost(request)} failed (${code})`);
   }
-  return new RegistryError('network', request.registry, `could not reach ${request.url.host}${code ? ` (${code})` : ''}`);
+  return new RegistryError('network', request.registry, `could not reach ${describeHost(request)}${/^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : ''}`);
+}
+
+/**
+ * The host for a message: the registry's own (from the image name, the user's text), or only its
+ * role when the registry named it (a token realm, a redirect): registry text is never repeated.
+ */
+function describeHost(request: TransportRequest): string {
+  return request.url.host === ownHost(request) ? request.url.host : `a host named by registry ${request.registry}`;
+}
+
+/** The registry's `host[:port]` as the URL spells it (lowercase, default port dropped). */
+function ownHost(request: TransportRequest): string | undefined {
+  try {
+    return new URL(`${request.url.protocol}//${request.registry}`).host;
+  } catch {
+    return undefined;
+  }
 }

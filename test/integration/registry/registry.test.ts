@@ -34,8 +34,9 @@ async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
   return error;
 }
 
+/** The registry and, with token auth, its token service (another port: listed on its own). */
 function clientFor(registry: TestRegistry): RegistryClient {
-  return new RegistryClient({ insecureRegistries: [registry.host], privateRegistries: [] });
+  return new RegistryClient({ insecureRegistries: [registry.host, ...(registry.tokenHost ? [registry.tokenHost] : [])], privateRegistries: [] });
 }
 
 const summary = (registry: TestRegistry): string[] =>

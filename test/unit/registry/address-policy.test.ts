@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyAddress, connectionAllowance, hostName } from '../../../lib/registry/address-policy.ts';
+import { classifyAddress, connectionAllowance, hostName, isListed } from '../../../lib/registry/address-policy.ts';
 
 describe('classifyAddress', () => {
   const cases: Array<[string, string]> = [
@@ -36,23 +36,45 @@ describe('classifyAddress', () => {
 });
 
 describe('connectionAllowance', () => {
-  const lists = { insecureRegistries: ['127.0.0.1:5000', 'plain.example'], privateRegistries: ['registry.internal:443', 'intra.example'] };
-  test('an insecure registry may use plain HTTP and internal addresses', () => {
-    assert.deepEqual(connectionAllowance('127.0.0.1:5000', '127.0.0.1:5000', lists), { plainHttp: true, internalAddresses: true });
+  const lists = { insecureRegistries: ['127.0.0.1:5000', 'plain.example'], privateRegistries: ['registry.internal:443', 'intra.example', '[fd00::1]:5000'] };
+  const allowance = (url: string): ReturnType<typeof connectionAllowance> => connectionAllowance(new URL(url), lists);
+  const nothing = { plainHttp: false, internalAddresses: false };
+
+  test('an insecure listing with a port: plain HTTP and internal addresses on that port', () => {
+    assert.deepEqual(allowance('http://127.0.0.1:5000/v2/'), { plainHttp: true, internalAddresses: true });
   });
-  test('its token service on another port of the same host inherits the allowance', () => {
-    assert.deepEqual(connectionAllowance('127.0.0.1:6000', '127.0.0.1:5000', lists), { plainHttp: true, internalAddresses: true });
+  test('...and on no other port of the host (a token realm or a redirect the registry names)', () => {
+    assert.deepEqual(allowance('http://127.0.0.1:6000/token'), nothing);
+    assert.deepEqual(allowance('https://127.0.0.1/v2/'), nothing);
+    assert.deepEqual(allowance('http://127.0.0.1/'), nothing);
   });
-  test('a private registry may use internal addresses over HTTPS only', () => {
-    assert.deepEqual(connectionAllowance('intra.example', 'intra.example', lists), { plainHttp: false, internalAddresses: true });
+  test('a listing without a port allows the host on any port', () => {
+    assert.deepEqual(allowance('http://plain.example/v2/'), { plainHttp: true, internalAddresses: true });
+    assert.deepEqual(allowance('http://plain.example:8080/token'), { plainHttp: true, internalAddresses: true });
+    assert.deepEqual(allowance('https://intra.example:8443/v2/'), { plainHttp: false, internalAddresses: true });
   });
-  test('an unlisted host, even reached from a listed registry (a blob redirect), gets nothing', () => {
-    assert.deepEqual(connectionAllowance('storage.example', 'intra.example', lists), { plainHttp: false, internalAddresses: false });
-    assert.deepEqual(connectionAllowance('127.0.0.1:5001', 'ghcr.io', lists), { plainHttp: false, internalAddresses: false });
+  test('a private listing allows internal addresses over HTTPS only', () => {
+    assert.deepEqual(allowance('https://intra.example/v2/'), { plainHttp: false, internalAddresses: true });
+    assert.deepEqual(allowance('http://intra.example/v2/').plainHttp, false);
   });
-  test('a host listed without a port matches only the default port', () => {
-    assert.equal(connectionAllowance('plain.example', 'plain.example', lists).plainHttp, true);
-    assert.equal(connectionAllowance('plain.example:8080', 'other.example', lists).plainHttp, false);
+  test('a listed port matches the scheme\'s default port when the URL has none', () => {
+    assert.deepEqual(allowance('https://registry.internal/v2/'), { plainHttp: false, internalAddresses: true });
+    assert.deepEqual(allowance('https://registry.internal:8443/v2/'), nothing);
+    assert.deepEqual(allowance('http://registry.internal/v2/'), nothing);
+  });
+  test('IPv6 literals and case', () => {
+    assert.equal(allowance('https://[fd00::1]:5000/v2/').internalAddresses, true);
+    assert.equal(allowance('https://[fd00::1]:5001/v2/').internalAddresses, false);
+    assert.equal(allowance('HTTP://PLAIN.Example:1/').plainHttp, true);
+  });
+  test('an unlisted host gets nothing', () => {
+    assert.deepEqual(allowance('https://storage.example/blob'), nothing);
+    assert.deepEqual(allowance('http://plain.example.evil/'), nothing);
+  });
+  test('isListed decides which scheme a registry is reached with', () => {
+    assert.equal(isListed('http://127.0.0.1:5000', lists.insecureRegistries), true);
+    assert.equal(isListed('http://127.0.0.1:5001', lists.insecureRegistries), false);
+    assert.equal(isListed('not a url', lists.insecureRegistries), false);
   });
   test('hostName strips the port, IPv6 literals included', () => {
     assert.equal(hostName('[::1]:5000'), '[::1]');
