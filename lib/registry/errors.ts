@@ -1,5 +1,7 @@
-// Registry failures in plain words: messages go straight into kubectl warnings, so they name the
-// registry and what it said, and never carry a credential.
+// Registry failures in plain words: messages go straight into kubectl warnings, logs and negative
+// cache entries. A registry is hostile input and may echo the credentials it was sent, so no text
+// it sends (error messages, bodies, header values, realm URLs) is ever copied into a message: only
+// its HTTP status and, when it is one the distribution spec defines, its error code, in our words.
 
 export type RegistryErrorKind =
   | 'not-found'
@@ -12,7 +14,8 @@ export type RegistryErrorKind =
   | 'invalid-manifest'
   | 'too-large'
   | 'refused'
-  | 'tls';
+  | 'tls'
+  | 'budget';
 
 export class RegistryError extends Error {
   readonly kind: RegistryErrorKind;
@@ -37,19 +40,59 @@ export function kindForStatus(status: number): RegistryErrorKind {
   return 'invalid-manifest';
 }
 
-/**
- * `registry ghcr.io answered 404: manifest unknown`: the registry's own error message when its
- * body is the distribution error JSON, else the status text. Bounded in length.
- */
+/** `registry ghcr.io answered 404: manifest unknown`. */
 export function statusError(registry: string, status: number, body: Uint8Array | undefined): RegistryError {
-  const detail = registryErrorMessage(body) ?? DEFAULT_DETAIL[status] ?? 'unexpected answer';
-  return new RegistryError(kindForStatus(status), registry, `registry ${registry} answered ${status}: ${detail}`, status);
+  return new RegistryError(kindForStatus(status), registry, `registry ${registry} answered ${status}: ${describeAnswer(status, body)}`, status);
 }
 
-const DEFAULT_DETAIL: Record<number, string> = {
+/** The words for a failed answer: its known error code's, else its status's. Never the registry's own text. */
+export function describeAnswer(status: number, body: Uint8Array | undefined): string {
+  const code = knownErrorCode(body);
+  return (code && CODE_WORDS[code]) ?? STATUS_WORDS[status] ?? 'unexpected answer';
+}
+
+export function timeoutError(registry: string): RegistryError {
+  return new RegistryError('timeout', registry, `registry ${registry} did not answer within the time budget`);
+}
+
+export function budgetError(registry: string): RegistryError {
+  return new RegistryError('budget', registry, `too many registry requests for this pod (limit reached for ${registry})`);
+}
+
+export function tooLargeError(registry: string, what: string, limit: number): RegistryError {
+  return new RegistryError('too-large', registry, `the ${what} from ${registry} is larger than the ${limit}-byte limit`);
+}
+
+// The distribution spec's error codes (plus distribution's UNAVAILABLE), in plain words.
+const CODE_WORDS: Readonly<Record<string, string>> = {
+  BLOB_UNKNOWN: 'blob unknown',
+  BLOB_UPLOAD_INVALID: 'blob upload invalid',
+  BLOB_UPLOAD_UNKNOWN: 'blob upload unknown',
+  DIGEST_INVALID: 'digest invalid',
+  MANIFEST_BLOB_UNKNOWN: 'manifest references an unknown blob',
+  MANIFEST_INVALID: 'manifest invalid',
+  MANIFEST_UNKNOWN: 'manifest unknown',
+  MANIFEST_UNVERIFIED: 'manifest unverified',
+  NAME_INVALID: 'invalid repository name',
+  NAME_UNKNOWN: 'repository unknown',
+  SIZE_INVALID: 'size invalid',
+  TAG_INVALID: 'tag invalid',
+  UNAUTHORIZED: 'authentication required',
+  DENIED: 'access denied',
+  UNSUPPORTED: 'operation unsupported',
+  TOOMANYREQUESTS: 'too many requests',
+  PAGINATION_NUMBER_INVALID: 'invalid page size',
+  RANGE_INVALID: 'invalid range',
+  UNKNOWN: 'unknown error',
+  UNAVAILABLE: 'service unavailable',
+};
+
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  400: 'bad request',
   401: 'authentication required',
   403: 'access denied',
   404: 'not found',
+  405: 'method not allowed',
   429: 'too many requests',
   500: 'internal server error',
   502: 'bad gateway',
@@ -57,17 +100,22 @@ const DEFAULT_DETAIL: Record<number, string> = {
   504: 'gateway timeout',
 };
 
-function registryErrorMessage(body: Uint8Array | undefined): string | undefined {
-  if (!body || body.length === 0 || body.length > 64 * 1024) return undefined;
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** The first `errors[].code` of a distribution error body that is a code we know. */
+function knownErrorCode(body: Uint8Array | undefined): string | undefined {
+  if (!body || body.length === 0 || body.length > MAX_ERROR_BODY) return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { errors?: Array<{ message?: unknown; code?: unknown }> };
-    const first = Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
-    const text = typeof first?.message === 'string' && first.message ? first.message : typeof first?.code === 'string' ? first.code : undefined;
-    if (!text) return undefined;
-    // Printable characters only, bounded, so the warning stays one readable line.
-    const clean = text.replace(/[^\x20-\x7e]/g, ' ').trim();
-    return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
   } catch {
     return undefined;
   }
+  const errors = typeof parsed === 'object' && parsed !== null ? (parsed as { errors?: unknown }).errors : undefined;
+  if (!Array.isArray(errors)) return undefined;
+  for (const entry of errors.slice(0, 16)) {
+    const code = typeof entry === 'object' && entry !== null ? (entry as { code?: unknown }).code : undefined;
+    if (typeof code === 'string' && Object.hasOwn(CODE_WORDS, code)) return code;
+  }
+  return undefined;
 }
