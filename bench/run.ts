@@ -1,10 +1,12 @@
 // `npm run bench`: throughput and latency per cache tier against the JSON floor, requests per
-// image and per admission, cold start and bundle size, peak memory, and end to end under load.
-// Prints a table and writes docs/BENCHMARKS.md. Loopback only; about three minutes.
-import { writeFile } from 'node:fs/promises';
+// image and per admission, cold start and bundle size, peak memory, end to end under load, and what
+// hostile registries make an admission cost (bench/adversarial.ts). Prints a table and writes
+// docs/BENCHMARKS.md. Loopback only; about three minutes.
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startRegistry } from '../test/support/registry/harness.ts';
 import { startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION } from '../test/support/dynamodb.ts';
+import { measureAdversarial } from './adversarial.ts';
 import { bundleHandler, measureColdStart } from './cold-start.ts';
 import { measureEndToEnd } from './e2e.ts';
 import { dynamoDbHit, memoryAndFloor, registryMiss } from './in-process.ts';
@@ -104,10 +106,13 @@ try {
   await registry.stop();
 }
 
+step('adversarial registries (issue 10): each case in a webhook process of its own');
+results.adversarial = await measureAdversarial();
+
 results.elapsedSeconds = (Date.now() - started) / 1000;
 const complete = results as Results;
 printTable(complete);
-await writeFile(DOC, renderMarkdown(complete));
+await writeFile(DOC, renderMarkdown(complete, await readFile(DOC, 'utf8').catch(() => undefined)));
 step(`wrote ${DOC} (${complete.elapsedSeconds.toFixed(0)} s)`);
 
 
