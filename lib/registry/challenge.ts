@@ -68,3 +68,9 @@ export function parseChallenges(header: string | undefined): Challenge[] {
   flush();
   return challenges;
 }
+
+/** Whether two challenges send us to the same place: scheme, realm and service (scope and error vary per request). */
+export function sameChallenge(a: Challenge, b: Challenge): boolean {
+  if (a.scheme !== b.scheme || a.realm !== b.realm) return false;
+  return a.scheme !== 'bearer' || b.scheme !== 'bearer' || a.service === b.service;
+}

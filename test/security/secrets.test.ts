@@ -23,13 +23,16 @@ const WRONG_PASSWORD = 'wrong-pw-X5m3-never-logged';
 const ECR_PASSWORD = 'ecr-pw-E6n2-never-logged';
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const TABLE = 'archy-security';
+// A registry that echoes what it is sent (the Basic header, the decoded user:password) in its
+// error JSON, its body and its headers: a hostile registry must not put dave's password anywhere.
+const DAVE_PASSWORD = 'dave-pw-D8s5-never-logged';
 // A JSON Web Token (header.claims.signature): the registry's bearer tokens look like this.
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
 
 /** Every form a secret could leak in: plain, and inside the base64 of a Basic header or docker auth field. */
 function secretForms(): string[] {
-  const forms = [WEBHOOK_TOKEN, ALICE_PASSWORD, BOB_PASSWORD, CAROL_IDENTITY_TOKEN, WRONG_PASSWORD, ECR_PASSWORD];
-  for (const [user, password] of [['alice', ALICE_PASSWORD], ['bob', BOB_PASSWORD], ['alice', WRONG_PASSWORD], ['AWS', ECR_PASSWORD]] as const) {
+  const forms = [WEBHOOK_TOKEN, ALICE_PASSWORD, BOB_PASSWORD, CAROL_IDENTITY_TOKEN, WRONG_PASSWORD, ECR_PASSWORD, DAVE_PASSWORD];
+  for (const [user, password] of [['alice', ALICE_PASSWORD], ['bob', BOB_PASSWORD], ['alice', WRONG_PASSWORD], ['AWS', ECR_PASSWORD], ['dave', DAVE_PASSWORD]] as const) {
     forms.push(basicAuth(user, password), Buffer.from(password).toString('base64'));
   }
   return forms;
@@ -70,6 +73,7 @@ describe('secrets and credential scope', () => {
   let basic: TestRegistry;
   let token: TestRegistry;
   let plain: LoopbackServer;
+  let echo: LoopbackServer;
   let ecr: EcrFake;
   let transport: EcrRegistryTransport;
   let nodeTransport: NodeTransport;
@@ -91,6 +95,16 @@ describe('secrets and credential scope', () => {
       plainAuthorizations.push(req.headers.authorization);
       answerIndex(res);
     });
+    echo = await startHttpServer((req, res) => {
+      const said = `${req.headers.authorization ?? ''} ${Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8')}`;
+      if (!req.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="echo"' });
+        res.end();
+        return;
+      }
+      res.writeHead(403, { 'content-type': 'application/json', 'x-echo': said, 'www-authenticate': `Basic realm="${said}"` });
+      res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `denied: ${said}`, detail: said }] }));
+    });
     front = await startTlsFront(kube.url);
     await dynamo.createTable(TABLE);
     await basic.pushIndex('team/app', '1', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }]);
@@ -100,6 +114,7 @@ describe('secrets and credential scope', () => {
     kube.setPullSecret('shop', 'bob-cred', { [token.host]: { username: 'bob', password: BOB_PASSWORD } });
     kube.setPullSecret('shop', 'carol-cred', { [token.host]: { identitytoken: CAROL_IDENTITY_TOKEN } });
     kube.setPullSecret('shop', 'wrong-cred', { [basic.host]: { username: 'alice', password: WRONG_PASSWORD } });
+    kube.setPullSecret('shop', 'dave-cred', { [echo.host]: { username: 'dave', password: DAVE_PASSWORD } });
 
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -109,7 +124,7 @@ describe('secrets and credential scope', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_EC2_METADATA_DISABLED: 'true',
     });
-    const insecure = [basic.host, token.host, token.tokenHost ?? '', plain.host];
+    const insecure = [basic.host, token.host, token.tokenHost ?? '', plain.host, echo.host];
     nodeTransport = new NodeTransport({ insecureRegistries: insecure, privateRegistries: [] });
     transport = new EcrRegistryTransport(nodeTransport);
     app = createApp({
@@ -129,7 +144,7 @@ describe('secrets and credential scope', () => {
 
   after(async () => {
     nodeTransport?.close();
-    await Promise.all([dynamo?.stop(), kube?.close(), front?.close(), basic?.stop(), token?.stop(), plain?.close(), ecr?.close()]);
+    await Promise.all([dynamo?.stop(), kube?.close(), front?.close(), basic?.stop(), token?.stop(), plain?.close(), echo?.close(), ecr?.close()]);
   });
 
   async function admitIn(uid: string, images: string[], secrets: string[]): Promise<ReviewAnswer> {
@@ -156,6 +171,11 @@ describe('secrets and credential scope', () => {
     assert.equal(architectures(carol), 'arm64');
     const wrong = await admitIn('uid-wrong', [`${basic.host}/team/app:1`], ['wrong-cred']);
     assert.ok((wrong.response.warnings ?? []).some((w) => w.includes(`${basic.host}/team/app:1`)), 'the refused image is named');
+    const echoed = await admitIn('uid-echo', [`${echo.host}/team/app:1`], ['dave-cred']);
+    assert.ok(
+      (echoed.response.warnings ?? []).some((w) => w.includes(`registry ${echo.host} answered 403: access denied`)),
+      `the echoing registry's refusal is in our words: ${JSON.stringify(echoed.response.warnings)}`,
+    );
     const viaEcr = await admitIn('uid-ecr', [`${ECR_HOST}/team/app:3`], []);
     assert.equal(architectures(viaEcr), 'arm64');
     assert.ok(ecr.calls.length >= 1, 'the ECR password came from GetAuthorizationToken');

@@ -151,6 +151,51 @@ describe('RegistryClient with an injected transport', () => {
   });
 });
 
+describe('what the client remembers is bounded (keys come from image names)', () => {
+  const schema1 = JSON.stringify({ schemaVersion: 1, architecture: 'amd64' });
+
+  test('challenges of 1,000 registry origins at most: the oldest is forgotten and probed again', async () => {
+    const transport = new FakeTransport((req): FakeAnswer => (req.headers.authorization ? { status: 200, body: schema1 } : { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }));
+    const client = new RegistryClient({ insecureRegistries: [], privateRegistries: [], transport });
+    const resolve = (registry: string): Promise<unknown> => withDeadline(2000, (deadline) => client.resolve(parseReference(`${registry}/app:1`), { deadline, credentials: [alice] }));
+    const probes = (host: string): number => transport.seen.filter((r) => r.host === host && r.authorization === undefined).length;
+    for (let i = 0; i <= 1000; i++) await resolve(`r${i}.example`);
+    await resolve('r1000.example');
+    assert.equal(probes('r1000.example'), 1, 'a recent origin is remembered');
+    await resolve('r0.example');
+    assert.equal(probes('r0.example'), 2, 'the oldest was forgotten');
+  });
+
+  test('tokens of 1,000 registry + scope + identity at most', async () => {
+    const transport = new FakeTransport((req): FakeAnswer => {
+      if (req.url.host === 'auth.example') return { status: 200, body: JSON.stringify({ token: `t-${new URL(req.url).searchParams.get('scope')}`, expires_in: 300 }) };
+      if (!req.headers.authorization) return { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg"' } };
+      return { status: 200, body: schema1 };
+    });
+    const client = new RegistryClient({ insecureRegistries: [], privateRegistries: [], transport });
+    const resolve = (repository: string): Promise<unknown> => withDeadline(2000, (deadline) => client.resolve(parseReference(`reg.example/${repository}:1`), { deadline }));
+    const tokenRequests = (repository: string): number => transport.seen.filter((r) => r.host === 'auth.example' && r.url.includes(encodeURIComponent(`repository:${repository}:pull`))).length;
+    for (let i = 0; i <= 1000; i++) await resolve(`app${i}`);
+    await resolve('app1000');
+    assert.equal(tokenRequests('app1000'), 1, 'a recent token is kept');
+    await resolve('app0');
+    assert.equal(tokenRequests('app0'), 2, 'the oldest was let go');
+  });
+});
+
+describe('the request budget', () => {
+  test('an exhausted budget is a budget error naming the registry; nothing more is sent', async () => {
+    const transport = new FakeTransport(() => ({ status: 200, body: manifest }));
+    const client = new RegistryClient({ insecureRegistries: [], privateRegistries: [], transport });
+    const asked: string[] = [];
+    const budget = { take: (registry: string): boolean => (asked.push(registry), asked.length <= 1) };
+    const error = await expectRegistryError(withDeadline(2000, (deadline) => client.resolve(parseReference('docker.io/library/app:1'), { deadline, budget })), 'budget');
+    assert.equal(error.message, 'too many registry requests for this pod (limit reached for registry-1.docker.io)');
+    assert.deepEqual(asked, ['registry-1.docker.io', 'registry-1.docker.io']);
+    assert.equal(transport.seen.length, 1, 'the manifest GET; the config blob GET was not sent');
+  });
+});
+
 describe('NodeTransport address guard', () => {
   const lookups: string[] = [];
   const lookup = async (hostname: string): Promise<Array<{ address: string; family: number }>> => {
