@@ -1,6 +1,7 @@
 // An EKS bearer token, built as `aws eks get-token` builds it: a presigned STS GetCallerIdentity URL
 // whose signature also covers the cluster name (header x-k8s-aws-id). The API server replays the URL
 // against STS to learn who we are; nothing secret is in it beyond a short-lived signature.
+import { SingleFlightCache } from '../single-flight.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -59,21 +60,25 @@ async function defaultCredentialProvider(): Promise<AwsCredentialProvider> {
 /** Keeps one token and renews it well before the API server's 15-minute limit. */
 export class EksTokenCache {
   static readonly RENEW_AFTER_MS = 10 * 60_000;
+  /** Signing needs AWS credentials, which may mean a call to the container or instance role. */
+  static readonly SIGNING_BUDGET_MS = 10_000;
   readonly #options: EksTokenOptions;
-  #current?: Promise<EksToken>;
+  readonly #tokens: SingleFlightCache<string>;
 
   constructor(options: EksTokenOptions) {
     this.#options = options;
+    this.#tokens = new SingleFlightCache({ maxEntries: 1, loadTimeoutMs: EksTokenCache.SIGNING_BUDGET_MS, now: () => this.#now() });
   }
 
-  async token(): Promise<string> {
-    const now = this.#options.now?.() ?? new Date();
-    if (this.#current) {
-      const held = await this.#current.catch(() => undefined);
-      if (held && now.getTime() - held.issuedAt.getTime() < EksTokenCache.RENEW_AFTER_MS) return held.token;
-    }
-    const pending = createEksToken(this.#options);
-    this.#current = pending;
-    return (await pending).token;
+  /** The current token, renewed by one shared signing; `signal` ends only this caller's wait. */
+  token(signal?: AbortSignal): Promise<string> {
+    return this.#tokens.get('token', async () => {
+      const { token, issuedAt } = await createEksToken(this.#options);
+      return { value: token, ttlMs: issuedAt.getTime() + EksTokenCache.RENEW_AFTER_MS - this.#now() };
+    }, signal);
+  }
+
+  #now(): number {
+    return (this.#options.now?.() ?? new Date()).getTime();
   }
 }

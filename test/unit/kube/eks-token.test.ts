@@ -75,4 +75,53 @@ describe('EksTokenCache', () => {
     assert.equal(signed, 2);
     assert.equal(decode(renewed).searchParams.get('X-Amz-Date'), '20250101T001001Z');
   });
+
+  test('concurrent callers share one signing', async () => {
+    let signed = 0;
+    const cache = new EksTokenCache({ cluster: 'c', region: 'us-east-1', credentials: async () => (signed++, credentials()) });
+    const tokens = await Promise.all([cache.token(), cache.token(), cache.token()]);
+    assert.equal(new Set(tokens).size, 1);
+    assert.equal(signed, 1);
+  });
+
+  test('a failed signing is not kept: the next call signs afresh', async () => {
+    let attempts = 0;
+    const cache = new EksTokenCache({
+      cluster: 'c',
+      region: 'us-east-1',
+      credentials: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('instance metadata unreachable');
+        return credentials();
+      },
+    });
+    await assert.rejects(cache.token(), /instance metadata unreachable/);
+    decode(await cache.token());
+    assert.equal(attempts, 2);
+  });
+
+  test('a caller whose signal aborts stops waiting; the signing goes on for the others', async () => {
+    const released = Promise.withResolvers<void>();
+    const asked = Promise.withResolvers<void>();
+    let signed = 0;
+    const cache = new EksTokenCache({
+      cluster: 'c',
+      region: 'us-east-1',
+      credentials: async () => {
+        signed++;
+        asked.resolve();
+        await released.promise;
+        return credentials();
+      },
+    });
+    const impatient = new AbortController();
+    const first = cache.token(impatient.signal);
+    const second = cache.token(new AbortController().signal);
+    await asked.promise;
+    impatient.abort(new Error('admission budget spent'));
+    await assert.rejects(first, /admission budget spent/);
+    released.resolve();
+    decode(await second);
+    assert.equal(signed, 1);
+  });
 });
