@@ -3,6 +3,7 @@
 import type * as KubeClient from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { SingleFlightCache, untilAborted } from '../single-flight.ts';
 import { kubeAccessConfigured, resolveKubeConnection, type KubeConnection, type KubeConnectionDeps } from './kube-connection.ts';
 
 export interface KubeSecret {
@@ -46,6 +47,13 @@ export class KubeError extends Error {
 type ClientModule = typeof KubeClient;
 type CoreApi = InstanceType<ClientModule['CoreV1Api']>;
 type CallOptions = Parameters<CoreApi['readNamespacedSecret']>[1];
+interface Client {
+  api: CoreApi;
+  module: ClientModule;
+}
+
+/** Connecting: DescribeCluster, then importing the client library (seconds on a cold start). */
+const CONNECT_BUDGET_MS = 10_000;
 
 export interface KubeAccess {
   /** Known without any I/O: an EKS cluster or API URL is configured, or a kubeconfig exists. */
@@ -61,9 +69,9 @@ export function createKubeAccess(
   deps: KubeConnectionDeps = {},
 ): KubeAccess {
   const available = kubeAccessConfigured(config, deps.env ?? process.env);
-  const api = createKubeApi(async () => {
+  const api = createKubeApi(async (signal) => {
     try {
-      return await resolveKubeConnection(config, deps);
+      return await resolveKubeConnection(config, deps, signal);
     } catch (error) {
       logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot connect to the Kubernetes API');
       throw error;
@@ -76,22 +84,27 @@ export function createKubeAccess(
  * A KubeApi that connects on first use. `connect` says where the API server is (undefined: no
  * Kubernetes access here, and every call fails with reason `Unavailable`).
  */
-export function createKubeApi(connect: () => Promise<KubeConnection | undefined>): KubeApi {
-  let ready: Promise<{ api: CoreApi; module: ClientModule } | undefined> | undefined;
-  const client = async (): Promise<{ api: CoreApi; module: ClientModule }> => {
-    ready ??= buildClient(connect);
-    // A failed connection attempt (e.g. DescribeCluster throttled) is retried on the next call.
-    const built = await ready.catch((error: unknown) => {
-      ready = undefined;
-      throw toKubeError(error, undefined);
-    });
-    if (!built) throw new KubeError(0, 'Unavailable', 'no Kubernetes API configured (no EKS cluster, API URL or kubeconfig)');
+export function createKubeApi(connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>): KubeApi {
+  // One connection attempt at a time, on its own budget: a call whose deadline comes first stops
+  // waiting without cutting it short for the next. A failed attempt (e.g. DescribeCluster
+  // throttled) is not kept; the next call connects afresh. Once built, the client stays.
+  const clients = new SingleFlightCache<Client | 'unavailable'>({ maxEntries: 1, loadTimeoutMs: CONNECT_BUDGET_MS });
+  const connectOnce = async (budget: AbortSignal): Promise<{ value: Client | 'unavailable'; ttlMs: number }> =>
+    ({ value: (await buildClient(connect, budget)) ?? 'unavailable', ttlMs: Number.POSITIVE_INFINITY });
+  const client = async (signal: AbortSignal | undefined): Promise<Client> => {
+    let built: Client | 'unavailable';
+    try {
+      built = await clients.get('client', connectOnce, signal);
+    } catch (error) {
+      throw toKubeError(error, undefined, 'Kubernetes API', signal);
+    }
+    if (built === 'unavailable') throw new KubeError(0, 'Unavailable', 'no Kubernetes API configured (no EKS cluster, API URL or kubeconfig)');
     return built;
   };
 
   return {
     async getSecret(namespace, name, signal) {
-      const { api, module } = await client();
+      const { api, module } = await client(signal);
       try {
         const secret = await api.readNamespacedSecret({ namespace, name }, callOptions(module, signal));
         return { type: secret.type ?? 'Opaque', data: { ...(secret.data ?? {}) } };
@@ -100,7 +113,7 @@ export function createKubeApi(connect: () => Promise<KubeConnection | undefined>
       }
     },
     async getServiceAccount(namespace, name, signal) {
-      const { api, module } = await client();
+      const { api, module } = await client(signal);
       try {
         const account = await api.readNamespacedServiceAccount({ namespace, name }, callOptions(module, signal));
         const names = (account.imagePullSecrets ?? []).map((ref) => ref.name).filter((n): n is string => !!n);
@@ -110,7 +123,7 @@ export function createKubeApi(connect: () => Promise<KubeConnection | undefined>
       }
     },
     async listNodes(page, signal) {
-      const { api, module } = await client();
+      const { api, module } = await client(signal);
       try {
         const list = await api.listNode({ limit: page.limit, _continue: page.continue }, callOptions(module, signal));
         return {
@@ -125,9 +138,10 @@ export function createKubeApi(connect: () => Promise<KubeConnection | undefined>
 }
 
 async function buildClient(
-  connect: () => Promise<KubeConnection | undefined>,
-): Promise<{ api: CoreApi; module: ClientModule } | undefined> {
-  const connection = await connect();
+  connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>,
+  signal: AbortSignal,
+): Promise<Client | undefined> {
+  const connection = await connect(signal);
   if (!connection) return undefined;
   const module = await import('@kubernetes/client-node');
   const kubeConfig = new module.KubeConfig();
@@ -142,7 +156,8 @@ async function buildClient(
   );
   const { bearerToken } = connection;
   if (!bearerToken) return { api: kubeConfig.makeApiClient(module.CoreV1Api), module };
-  // The token is fetched per request so it renews itself; the library's own auth stays empty.
+  // The token is fetched per request so it renews itself; the library's own auth stays empty. The
+  // request's signal (set by callOptions, which runs first) bounds only this request's wait for it.
   const server = new module.ServerConfiguration(connection.server.replace(/\/+$/, ''), {});
   const configuration = module.createConfiguration({
     baseServer: server,
@@ -150,7 +165,9 @@ async function buildClient(
     promiseMiddleware: [
       {
         pre: async (context) => {
-          context.setHeaderParam('Authorization', `Bearer ${await bearerToken()}`);
+          const signal = context.getSignal();
+          const token = bearerToken(signal);
+          context.setHeaderParam('Authorization', `Bearer ${await (signal ? untilAborted(token, signal) : token)}`);
           return context;
         },
         post: async (context) => context,
@@ -163,7 +180,7 @@ async function buildClient(
 function callOptions(module: ClientModule, signal: AbortSignal | undefined): CallOptions {
   if (!signal) return undefined;
   return {
-    middlewareMergeStrategy: 'append',
+    middlewareMergeStrategy: 'prepend',
     middleware: [
       {
         pre: (context) => {

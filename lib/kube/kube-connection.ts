@@ -14,7 +14,8 @@ export type KubeConnection =
       /** Base64 PEM, as kubeconfig and DescribeCluster carry it. */
       caData?: string;
       skipTLSVerify?: boolean;
-      bearerToken?: () => Promise<string>;
+      /** `signal` ends only this request's wait for the token. */
+      bearerToken?: (signal?: AbortSignal) => Promise<string>;
     }
   /** `path`: the kubeconfig file to load; absent inside a cluster (the pod's service account). */
   | { kind: 'kubeconfig'; path?: string };
@@ -28,13 +29,14 @@ export interface KubeConnectionDeps {
   env?: Record<string, string | undefined>;
   credentials?: AwsCredentialProvider;
   /** Injected in tests; defaults to eks:DescribeCluster. */
-  describeCluster?: (cluster: string, region: string) => Promise<ClusterEndpoint>;
+  describeCluster?: (cluster: string, region: string, signal?: AbortSignal) => Promise<ClusterEndpoint>;
   now?: () => Date;
 }
 
 export async function resolveKubeConnection(
   config: Pick<Config, 'eksCluster' | 'kubeApiUrl' | 'kubeCaData'>,
   deps: KubeConnectionDeps = {},
+  signal?: AbortSignal,
 ): Promise<KubeConnection | undefined> {
   const env = deps.env ?? process.env;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
@@ -46,13 +48,13 @@ export async function resolveKubeConnection(
 
   if (config.kubeApiUrl) {
     const cache = tokens();
-    return { kind: 'direct', server: config.kubeApiUrl, caData: config.kubeCaData, bearerToken: cache && (() => cache.token()) };
+    return { kind: 'direct', server: config.kubeApiUrl, caData: config.kubeCaData, bearerToken: cache && ((wait) => cache.token(wait)) };
   }
   if (config.eksCluster) {
     const cache = tokens();
     const describe = deps.describeCluster ?? describeEksCluster;
-    const cluster = await describe(config.eksCluster, region as string);
-    return { kind: 'direct', server: cluster.endpoint, caData: cluster.caData, bearerToken: cache && (() => cache.token()) };
+    const cluster = await describe(config.eksCluster, region as string, signal);
+    return { kind: 'direct', server: cluster.endpoint, caData: cluster.caData, bearerToken: cache && ((wait) => cache.token(wait)) };
   }
   if (env.KUBERNETES_SERVICE_HOST) return { kind: 'kubeconfig' };
   const path = kubeconfigPath(env);
@@ -82,10 +84,10 @@ export function kubeconfigPath(env: Record<string, string | undefined>): string 
   return candidates.find((file) => existsSync(file));
 }
 
-async function describeEksCluster(cluster: string, region: string): Promise<ClusterEndpoint> {
+async function describeEksCluster(cluster: string, region: string, signal?: AbortSignal): Promise<ClusterEndpoint> {
   const { EKSClient, DescribeClusterCommand } = await import('@aws-sdk/client-eks');
   const client = new EKSClient({ region });
-  const answer = await client.send(new DescribeClusterCommand({ name: cluster }));
+  const answer = await client.send(new DescribeClusterCommand({ name: cluster }), { abortSignal: signal });
   const endpoint = answer.cluster?.endpoint;
   if (!endpoint) throw new Error(`EKS cluster ${cluster} has no endpoint yet`);
   return { endpoint, caData: answer.cluster?.certificateAuthority?.data };

@@ -5,6 +5,7 @@ import { createKubeApi, KubeError, type KubeApi } from '../../../lib/kube/kube-c
 import { NodeCensus } from '../../../lib/kube/census.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 import { startKubeFake, type KubeFake } from '../../support/kube-fake.ts';
+import type { KubeConnection } from '../../../lib/kube/kube-connection.ts';
 
 describe('createKubeApi against the Kubernetes fake', () => {
   let fake: KubeFake;
@@ -81,5 +82,76 @@ describe('createKubeApi without any Kubernetes access', () => {
     await fake.close();
     const api = createKubeApi(async () => connection);
     await assert.rejects(api.listNodes({ limit: 1 }), { name: 'KubeError', reason: 'Unreachable' });
+  });
+});
+
+describe('createKubeApi connects once, on its own budget', () => {
+  let fake: KubeFake;
+  before(async () => {
+    fake = await startKubeFake();
+    fake.setServiceAccount('team-a', 'builder', ['one']);
+  });
+  after(() => fake.close());
+
+  test('concurrent first calls share one connection attempt', async () => {
+    let connects = 0;
+    const api = createKubeApi(async () => (connects++, fake.connection()));
+    await Promise.all([api.getServiceAccount('team-a', 'builder'), api.getServiceAccount('team-a', 'builder'), api.listNodes({ limit: 1 })]);
+    await api.getServiceAccount('team-a', 'builder');
+    assert.equal(connects, 1);
+  });
+
+  test('a failed connection attempt is not kept: the next call connects afresh', async () => {
+    let connects = 0;
+    const api = createKubeApi(async () => {
+      connects++;
+      if (connects === 1) throw new Error('DescribeCluster throttled');
+      return fake.connection();
+    });
+    await assert.rejects(api.getServiceAccount('team-a', 'builder'), { name: 'KubeError', reason: 'Unreachable', message: /DescribeCluster throttled/ });
+    assert.deepEqual(await api.getServiceAccount('team-a', 'builder'), { imagePullSecrets: ['one'] });
+    assert.equal(connects, 2);
+  });
+
+  test('a call whose deadline comes first stops waiting (Timeout); the connection goes on for the next call', async () => {
+    const connecting = Promise.withResolvers<AbortSignal>();
+    const connected = Promise.withResolvers<KubeConnection>();
+    let connects = 0;
+    const api = createKubeApi((signal) => {
+      connects++;
+      connecting.resolve(signal);
+      return connected.promise;
+    });
+    const short = new AbortController();
+    const first = api.getServiceAccount('team-a', 'builder', short.signal);
+    const connectSignal = await connecting.promise;
+    short.abort(new Error('budget spent'));
+    await assert.rejects(first, { name: 'KubeError', reason: 'Timeout' });
+    assert.equal(connectSignal.aborted, false, 'the first call\'s deadline is not the connection\'s');
+    const later = api.getServiceAccount('team-a', 'builder', new AbortController().signal);
+    connected.resolve(fake.connection());
+    assert.deepEqual(await later, { imagePullSecrets: ['one'] });
+    assert.equal(connects, 1);
+  });
+
+  test('a request waits for the bearer token only until its own signal', async () => {
+    const token = Promise.withResolvers<string>();
+    const asked: Array<AbortSignal | undefined> = [];
+    const api = createKubeApi(async () => ({
+      ...fake.connection(),
+      bearerToken: (signal?: AbortSignal) => {
+        asked.push(signal);
+        return token.promise;
+      },
+    }));
+    const short = new AbortController();
+    const first = api.getServiceAccount('team-a', 'builder', short.signal);
+    const second = api.getServiceAccount('team-a', 'builder');
+    while (asked.length < 2) await new Promise(setImmediate);
+    assert.ok(asked.includes(short.signal), 'the request\'s own signal reaches the token provider');
+    short.abort(new Error('budget spent'));
+    await assert.rejects(first, { name: 'KubeError', reason: 'Timeout' });
+    token.resolve('late-token');
+    assert.deepEqual(await second, { imagePullSecrets: ['one'] });
   });
 });
