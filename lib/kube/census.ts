@@ -1,8 +1,15 @@
 // How many nodes of each architecture the cluster has: the tie-breaker for the preferred
 // architecture. Cached for minutes (clusters change slowly); a failure never fails an admission.
-import { Deadline } from '../deadline.ts';
+//
+// The fresh counts and the one refresh in flight are a single-flight cache: the refresh runs on its
+// own budget, whoever started it, and an admission waits for it only until its own deadline. Around
+// it the census adds two things the cache deliberately does not keep: the last known counts, served
+// stale when a refresh fails or is under way, and a short back-off after the API failed. A refresh
+// that ran out of time starts no back-off: a failure caused by a deadline is never kept.
+import type { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
+import { SingleFlightCache, type Loaded } from '../single-flight.ts';
 import type { KubeApi } from './kube-client.ts';
 
 export type ArchitectureCounts = Record<string, number>;
@@ -12,8 +19,9 @@ const PAGE_SIZE = 500;
 const MAX_PAGES = 100;
 const CACHE_MS = 5 * 60_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
-/** A background refresh is not tied to any admission's budget, only to this. */
-const BACKGROUND_BUDGET_MS = 10_000;
+/** A refresh is not tied to any admission's budget, only to this. */
+const REFRESH_BUDGET_MS = 10_000;
+const NODES = 'nodes';
 
 export interface NodeCensusOptions {
   kube: KubeApi | (() => Promise<KubeApi>);
@@ -21,17 +29,20 @@ export interface NodeCensusOptions {
   metrics?: Metrics;
   now?: () => number;
   cacheMs?: number;
+  /** The budget of one refresh, whoever waits for it. */
+  refreshBudgetMs?: number;
 }
 
 export class NodeCensus {
   readonly #options: NodeCensusOptions;
-  #known?: { counts: ArchitectureCounts; at: number };
-  #inFlight?: Promise<ArchitectureCounts | undefined>;
+  readonly #fresh: SingleFlightCache<ArchitectureCounts>;
+  #lastKnown?: ArchitectureCounts;
   /** After a failure, wait a little before asking again so a broken API is not hammered. */
   #failedAt?: number;
 
   constructor(options: NodeCensusOptions) {
     this.#options = options;
+    this.#fresh = new SingleFlightCache({ maxEntries: 1, loadTimeoutMs: options.refreshBudgetMs ?? REFRESH_BUDGET_MS, now: () => this.#now() });
   }
 
   /**
@@ -40,18 +51,11 @@ export class NodeCensus {
    * so a cold instance's first admission should not wait for the Kubernetes client to load.
    */
   current(): ArchitectureCounts | undefined {
-    if (!this.#fresh() && !this.#backingOff() && this.#inFlight === undefined) {
-      const deadline = new Deadline(BACKGROUND_BUDGET_MS);
-      this.#inFlight = this.#refresh(deadline).finally(() => {
-        this.#inFlight = undefined;
-        deadline.dispose();
-      });
+    if (this.#fresh.peek(NODES) === undefined && !this.#backingOff()) {
+      // Joins the refresh in flight, if any; its failure is logged and counted there.
+      this.#fresh.get(NODES, this.#refresh).catch(() => undefined);
     }
-    return this.#known?.counts;
-  }
-
-  #fresh(): boolean {
-    return this.#known !== undefined && this.#now() - this.#known.at < (this.#options.cacheMs ?? CACHE_MS);
+    return this.#lastKnown;
   }
 
   #backingOff(): boolean {
@@ -59,28 +63,34 @@ export class NodeCensus {
     return this.#failedAt !== undefined && this.#now() - this.#failedAt < Math.min(ttl, RETRY_AFTER_FAILURE_MS);
   }
 
-  /** Counts per architecture; the last known counts (or undefined) when the API fails. Never throws. */
+  /**
+   * Counts per architecture, waiting for a refresh until `deadline`; the last known counts (or
+   * undefined) when the API fails or the deadline comes first. Never throws.
+   */
   async architectures(deadline: Deadline): Promise<ArchitectureCounts | undefined> {
-    if (this.#fresh() || this.#backingOff()) return this.#known?.counts;
-    this.#inFlight ??= this.#refresh(deadline).finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
-  }
-
-  async #refresh(deadline: Deadline): Promise<ArchitectureCounts | undefined> {
+    const fresh = this.#fresh.peek(NODES);
+    if (fresh !== undefined || this.#backingOff()) return fresh ?? this.#lastKnown;
     try {
-      const counts = await countArchitectures(await this.#kube(), deadline.signal);
-      this.#known = { counts, at: this.#now() };
-      this.#failedAt = undefined;
-      return counts;
-    } catch (error) {
-      this.#failedAt = this.#now();
-      (this.#options.metrics ?? noopMetrics).count('NodeCensusErrors');
-      this.#options.logger?.warn({ err: describeError(error) }, 'node census failed; using the last known counts');
-      return this.#known?.counts;
+      return await this.#fresh.get(NODES, this.#refresh, deadline.signal);
+    } catch {
+      return this.#lastKnown;
     }
   }
+
+  readonly #refresh = async (budget: AbortSignal): Promise<Loaded<ArchitectureCounts>> => {
+    let counts: ArchitectureCounts;
+    try {
+      counts = await countArchitectures(await this.#kube(), budget);
+    } catch (error) {
+      if (!budget.aborted) this.#failedAt = this.#now();
+      (this.#options.metrics ?? noopMetrics).count('NodeCensusErrors');
+      this.#options.logger?.warn({ err: describeError(error) }, 'node census failed; using the last known counts');
+      throw error;
+    }
+    this.#lastKnown = counts;
+    this.#failedAt = undefined;
+    return { value: counts, ttlMs: this.#options.cacheMs ?? CACHE_MS };
+  };
 
   async #kube(): Promise<KubeApi> {
     const { kube } = this.#options;

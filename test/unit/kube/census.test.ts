@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mostCommonArchitecture, NodeCensus } from '../../../lib/kube/census.ts';
-import { KubeError, type KubeApi, type KubeNode } from '../../../lib/kube/kube-client.ts';
+import { KubeError, type KubeApi, type KubeNode, type KubeNodePage } from '../../../lib/kube/kube-client.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 
 function nodesApi(nodes: KubeNode[], calls: Array<{ limit: number; continue?: string }>, fail?: () => boolean): KubeApi {
@@ -73,6 +73,65 @@ describe('NodeCensus', () => {
     const census = new NodeCensus({ kube: () => Promise.reject(new KubeError(0, 'Unavailable', 'no Kubernetes API')) });
     const deadline = new Deadline(1000);
     assert.equal(await census.architectures(deadline), undefined);
+    deadline.dispose();
+  });
+});
+
+describe('NodeCensus: one refresh on its own budget', () => {
+  function heldApi(): { api: KubeApi; signals: AbortSignal[]; answer: (page: KubeNodePage) => void } {
+    const signals: AbortSignal[] = [];
+    const page = Promise.withResolvers<KubeNodePage>();
+    const api = nodesApi([], []);
+    api.listNodes = (_page, signal) => {
+      if (signal) signals.push(signal);
+      return page.promise;
+    };
+    return { api, signals, answer: page.resolve };
+  }
+
+  test('an admission whose deadline comes first gets the last known counts; the refresh goes on for the next', async () => {
+    const { api, signals, answer } = heldApi();
+    const census = new NodeCensus({ kube: api });
+    const short = new Deadline(1);
+    assert.equal(await census.architectures(short), undefined, 'nothing known yet, and no more waiting');
+    short.dispose();
+    assert.equal(signals.length, 1);
+    assert.equal(signals[0]?.aborted, false, 'the admission\'s deadline is not the refresh\'s');
+    const deadline = new Deadline(60_000);
+    const next = census.architectures(deadline);
+    answer({ items: [node('a', 'arm64')] });
+    assert.deepEqual(await next, { arm64: 1 });
+    deadline.dispose();
+    assert.equal(signals.length, 1, 'one refresh served both');
+  });
+
+  test('an API failure backs off for 30 seconds', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    let now = 0;
+    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64')], calls, () => calls.length === 1), now: () => now });
+    const deadline = new Deadline(60_000);
+    assert.equal(await census.architectures(deadline), undefined);
+    assert.equal(await census.architectures(deadline), undefined);
+    assert.equal(calls.length, 1, 'not asked again at once');
+    now += 30_000;
+    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
+    deadline.dispose();
+  });
+
+  test('a refresh that runs out of its own budget starts no back-off', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    const api = nodesApi([node('a', 'amd64')], calls);
+    const answer = api.listNodes.bind(api);
+    // The first list answers only when its budget aborts it; the next one at once.
+    api.listNodes = (page, signal) => {
+      if (calls.length > 0) return answer(page, signal);
+      calls.push(page);
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    };
+    const census = new NodeCensus({ kube: api, refreshBudgetMs: 1, now: () => 0 });
+    const deadline = new Deadline(60_000);
+    assert.equal(await census.architectures(deadline), undefined);
+    assert.deepEqual(await census.architectures(deadline), { amd64: 1 }, 'asked again at once, at the same instant');
     deadline.dispose();
   });
 });
