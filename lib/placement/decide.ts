@@ -45,8 +45,7 @@ export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
   }
   const allowed = intersect(resolved.map((entry) => entry.architectures));
   if (allowed.length === 0) {
-    const described = resolved.flatMap((entry) => entry.containers.map((c) => ({ container: c.container, image: entry.image, platforms: entry.platforms })));
-    return skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(described)]);
+    return skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(describe(resolved))]);
   }
   const reason = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;
   return place(pod, allowed, policy, warnings, reason, false);
@@ -84,9 +83,14 @@ function checkPinned(pinned: string[], resolved: ResolvedImage[]): Skip {
   const detail = `the pod pins ${pinned.join(', ') || 'no architecture'} itself`;
   if (resolved.length === 0) return skip('arch-constrained', detail);
   const supported = intersect(resolved.map((entry) => entry.architectures));
+  if (supported.length === 0) return skip('arch-constrained', detail, [say.noCommonArchitecture(describe(resolved))]);
   const supportedSet = new Set(supported);
   if (pinned.every((arch) => supportedSet.has(arch))) return skip('arch-constrained', detail);
   return skip('arch-constrained', detail, [say.pinnedUnsupported(pinned, supported)]);
+}
+
+function describe(resolved: ResolvedImage[]): Array<{ container: string; image: string; platforms: Platform[] }> {
+  return resolved.flatMap((entry) => entry.containers.map((c) => ({ container: c.container, image: entry.image, platforms: entry.platforms })));
 }
 
 function place(

@@ -1,0 +1,172 @@
+// The placement rule (DESIGN.md §2) as a property of the whole admission, checked independently of
+// lib/placement: random valid pods and random (sometimes hostile) registry answers go through
+// createAdmitter with the real configuration; the returned JSONPatch is applied with fast-json-patch;
+// the patched pod is validated against the Kubernetes schema and the API server's own rules; and a
+// small scheduler (test/support/kube-rules) decides, over a universe of nodes, which nodes the pod
+// may use before and after. See test/support/kube-rules/placement-rules.ts for the rules.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig, type Config } from '../../../lib/config.ts';
+import type { ImageResolution } from '../../../lib/types.ts';
+import { admitAndCheck } from '../../support/kube-rules/admission.ts';
+import { admissionCase, buildAnswers, buildPod, podImages, TILDE_KEY } from '../../support/kube-rules/arbitraries.ts';
+import { allowedArchitectures, checkOutcome } from '../../support/kube-rules/placement-rules.ts';
+import { nodeUniverse } from '../../support/kube-rules/scheduling.ts';
+import { podProblems } from '../../support/kube-rules/validation.ts';
+
+const ARM64_TAINT_TOLERATION = [{ key: 'kubernetes.io/arch', operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }];
+const CONFIGS: Record<'defaults' | 'arm64-toleration', Config> = {
+  defaults: loadConfig({}),
+  'arm64-toleration': loadConfig({ ARCHY_ARCH_TOLERATIONS: JSON.stringify({ arm64: ARM64_TAINT_TOLERATION }) }),
+};
+const NODES = nodeUniverse();
+// ~3 ms a run (two admissions, two schema validations, ~100 nodes twice): about 3 s in all.
+// ARCHY_PROPERTY_RUNS and ARCHY_PROPERTY_SEED replay or widen a run.
+const NUM_RUNS = Number(process.env.ARCHY_PROPERTY_RUNS ?? 1000);
+
+describe('admission placement property (independent checker)', () => {
+  test('random valid pods and registry answers: the patched pod is valid, placed by the rule, and stable', async () => {
+    await fc.assert(
+      fc.asyncProperty(admissionCase, async (generated) => {
+        const pod = buildPod(generated.pod);
+        // The generator's own contract: a pod the API server accepts (but for the deliberate `~` key).
+        const invalid = podProblems(pod).filter((problem) => !problem.includes(JSON.stringify(TILDE_KEY)));
+        assert.deepEqual(invalid, [], 'the generator made a pod the API server would reject');
+        const { violations, report } = await admitAndCheck({
+          configName: generated.config,
+          config: CONFIGS[generated.config],
+          pod,
+          images: podImages(generated.pod),
+          answers: buildAnswers(generated.answers),
+          nodes: NODES,
+        });
+        if (violations.length > 0) assert.fail(report);
+      }),
+      {
+        numRuns: NUM_RUNS,
+        // A placement gone quadratic on the 40,000-platform answers fails here rather than hanging npm test.
+        interruptAfterTimeLimit: 60_000,
+        markInterruptAsFailure: true,
+        ...(process.env.ARCHY_PROPERTY_SEED ? { seed: Number(process.env.ARCHY_PROPERTY_SEED) } : {}),
+      },
+    );
+  });
+});
+
+// The checker itself, on hand-made outcomes: each known way to get placement wrong is caught, and
+// a right patch passes. (So a green property means the rules held, not that the checker is blind.)
+describe('the independent checker catches known-bad placements', () => {
+  const archIn = (...values: string[]) => ({ key: 'kubernetes.io/arch', operator: 'In', values });
+  const zoneA = { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-a'] };
+  const pod = (spec: Record<string, unknown>, annotations?: Record<string, string>): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', ...(annotations ? { annotations } : {}) },
+    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], ...spec },
+  });
+  const required = (...terms: unknown[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+  const amd64Only = allowedArchitectures(['nginx:1.27'], answersFor(['nginx:1.27'], () => ['amd64']), 'amd64');
+  const rules = (before: unknown, after: unknown, warnings: string[] = []): string[] =>
+    [...new Set(checkOutcome({ before, after, warnings, allowed: amd64Only, configuredTolerations: {}, nodes: NODES }).map((v) => v.rule))].sort();
+
+  test('a right patch passes: the arch ANDed into the only term', () => {
+    assert.deepEqual(rules(pod(required({ matchExpressions: [zoneA] })), pod(required({ matchExpressions: [zoneA, archIn('amd64')] }))), []);
+  });
+  test('a new ORed term instead of ANDing widens the pod past its own zone', () => {
+    assert.deepEqual(rules(pod(required({ matchExpressions: [zoneA] })), pod(required({ matchExpressions: [zoneA] }, { matchExpressions: [archIn('amd64')] }))), ['no widening', 'safety', 'terms ANDed, not ORed']);
+  });
+  test('Exists on the arch label taken as a pin: the pod is left on every architecture', () => {
+    const exists = pod(required({ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'Exists' }] }));
+    assert.deepEqual(rules(exists, exists), ['safety']);
+  });
+  test('mixed terms: the arch added only to the term without one leaves the arm64 term open', () => {
+    const before = pod(required({ matchExpressions: [archIn('arm64')] }, { matchExpressions: [zoneA] }));
+    const after = pod(required({ matchExpressions: [archIn('arm64')] }, { matchExpressions: [zoneA, archIn('amd64')] }));
+    assert.deepEqual(rules(before, after, ['archy: something']), ['safety']);
+  });
+  test('a pinned pod whose images lack its architecture needs a warning', () => {
+    const pinned = pod({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } });
+    assert.deepEqual(rules(pinned, pinned), ['pinned: warning']);
+    assert.deepEqual(rules(pinned, pinned, ['archy: the pod requires arm64 but its images support only amd64']), []);
+  });
+  test('an unchecked registry string written into the pod is invalid', () => {
+    assert.ok(rules(pod({}), pod(required({ matchExpressions: [archIn('amd64', 'amd64 evil')] }))).includes('api-validation'));
+  });
+  test("Archy's annotation taking the pod past 256 KiB is invalid", () => {
+    const big = { 'example.com/big': 'x'.repeat(256 * 1024 - 40) };
+    const after = pod({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } }, { ...big, 'archy.io/architectures': 'amd64' });
+    assert.deepEqual(rules(pod({}, big), after), ['api-validation']);
+  });
+  test('a warning of 257 characters with its prefix, or with a control character, is refused', () => {
+    const placed = pod({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } });
+    assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(250)}`]), ['warnings']);
+    assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(249)}`]), []);
+    assert.deepEqual(rules(pod({}), placed, ['archy: denied \u001b[31m']), ['warnings']);
+  });
+});
+
+// The real-world pods (test/conformance/pod-objects.test.ts states their exact outcomes through
+// decide()); here they go through the whole admission path and the same independent rules.
+const corpus = process.env.ARCHY_CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../../shared/realworld');
+const folder = path.join(corpus, 'admission', 'pod-objects');
+const EXCLUDE_LABEL = 'multiarch.openshift.io/exclude-pod-placement';
+
+function corpusPods(): Array<{ file: string; pod: Record<string, unknown> }> {
+  const found: Array<{ file: string; pod: Record<string, unknown> }> = [];
+  for (const file of readdirSync(folder).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+    const documents = parseAllDocuments(readFileSync(path.join(folder, file), 'utf8')).map((document) => document.toJS() as Record<string, unknown> | null);
+    // Pods only (DaemonSet pods and opted-out namespaces are skips, outside this rule).
+    const optedOut = documents.some((document) => document?.kind === 'Namespace' && EXCLUDE_LABEL in (((document.metadata as { labels?: object } | undefined)?.labels) ?? {}));
+    const pod = documents.find((document) => document?.kind === 'Pod');
+    if (pod && !optedOut) found.push({ file, pod: { ...pod, metadata: { name: 'corpus-pod', ...(pod.metadata as object), namespace: 'default' } } });
+  }
+  return found;
+}
+
+function imagesOf(pod: Record<string, unknown>): string[] {
+  const spec = pod.spec as { containers?: Array<{ image: string }>; initContainers?: Array<{ image: string }> };
+  return [...new Set([...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((container) => container.image))];
+}
+
+function answersFor(images: readonly string[], platforms: (image: string) => string[]): Map<string, ImageResolution> {
+  return new Map(
+    images.map((image) => [
+      image,
+      {
+        ok: true,
+        image,
+        reference: { registry: image.split('/')[0] ?? '', repository: image, canonical: image },
+        digest: `sha256:${'1'.repeat(64)}`,
+        platforms: platforms(image).map((architecture) => ({ os: 'linux', architecture })),
+        source: 'registry',
+      } satisfies ImageResolution,
+    ]),
+  );
+}
+
+describe('real-world pod objects through the admission path', () => {
+  if (!existsSync(folder)) {
+    test('pod-objects corpus', { skip: `realworld corpus not found at ${folder}; set ARCHY_CORPUS_DIR` }, () => undefined);
+    return;
+  }
+  const conventions: Record<string, (image: string) => string[]> = {
+    // As in the conformance test: `:multiarch` images on four architectures, the rest on two.
+    usual: (image) => (image.endsWith(':multiarch') ? ['amd64', 'arm64', 'ppc64le', 's390x'] : ['amd64', 'arm64']),
+    'amd64 only': () => ['amd64'],
+    's390x only': () => ['s390x'],
+  };
+  for (const { file, pod } of corpusPods()) {
+    for (const [name, platforms] of Object.entries(conventions)) {
+      test(`${file} (${name})`, async () => {
+        const images = imagesOf(pod);
+        assert.deepEqual(podProblems(pod), [], 'the corpus pod is valid');
+        const { violations, report } = await admitAndCheck({ configName: 'defaults', config: CONFIGS.defaults, pod, images, answers: answersFor(images, platforms), nodes: NODES });
+        if (violations.length > 0) assert.fail(report);
+      });
+    }
+  }
+});
