@@ -10,7 +10,7 @@ import type { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import { SingleFlightCache, type Loaded } from '../single-flight.ts';
-import type { KubeApi } from './kube-client.ts';
+import { KubeError, type KubeApi } from './kube-client.ts';
 
 export type ArchitectureCounts = Record<string, number>;
 
@@ -82,7 +82,7 @@ export class NodeCensus {
     try {
       counts = await countArchitectures(await this.#kube(), budget);
     } catch (error) {
-      if (!budget.aborted) this.#failedAt = this.#now();
+      if (!budget.aborted && !causedByDeadline(error)) this.#failedAt = this.#now();
       (this.#options.metrics ?? noopMetrics).count('NodeCensusErrors');
       this.#options.logger?.warn({ err: describeError(error) }, 'node census failed; using the last known counts');
       throw error;
@@ -115,6 +115,12 @@ async function countArchitectures(kube: KubeApi, signal: AbortSignal): Promise<A
     if (!token) return counts;
   }
   throw new Error(`node list did not end after ${MAX_PAGES} pages`);
+}
+
+/** E.g. the Kubernetes client's own connection budget ran out: no answer, not a broken API. */
+function causedByDeadline(error: unknown): boolean {
+  if (error instanceof KubeError) return error.reason === 'Timeout';
+  return error instanceof Error && ['AbortError', 'TimeoutError', 'DeadlineExceededError'].includes(error.name);
 }
 
 function describeError(error: unknown): string {

@@ -134,6 +134,22 @@ describe('NodeCensus: one refresh on its own budget', () => {
     assert.deepEqual(await census.architectures(deadline), { amd64: 1 }, 'asked again at once, at the same instant');
     deadline.dispose();
   });
+
+  test('a Kubernetes client that timed out connecting starts no back-off either', async () => {
+    const calls: Array<{ limit: number; continue?: string }> = [];
+    const api = nodesApi([node('a', 'amd64')], calls);
+    let connects = 0;
+    const kube = async (): Promise<KubeApi> => {
+      connects++;
+      if (connects === 1) throw new KubeError(0, 'Timeout', 'Kubernetes API: no answer within the time budget');
+      return api;
+    };
+    const census = new NodeCensus({ kube, now: () => 0 });
+    const deadline = new Deadline(60_000);
+    assert.equal(await census.architectures(deadline), undefined);
+    assert.deepEqual(await census.architectures(deadline), { amd64: 1 });
+    deadline.dispose();
+  });
 });
 
 describe('mostCommonArchitecture', () => {
