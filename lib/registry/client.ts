@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Deadline } from '../deadline.ts';
 import { registryApiHost } from '../image/reference.ts';
+import { MAX_PLATFORMS_PER_IMAGE } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { ImageReference, Platform, RegistryCredential } from '../types.ts';
@@ -101,6 +102,9 @@ export class RegistryClient {
         platforms = await this.#configPlatforms(session, classified.config);
       }
       platforms = dedupePlatforms(platforms);
+      if (platforms.length > MAX_PLATFORMS_PER_IMAGE) {
+        throw new RegistryError('invalid-manifest', session.registry, `the image index for ${ref.canonical} lists more than ${MAX_PLATFORMS_PER_IMAGE} platforms`);
+      }
       if (platforms.length === 0) {
         throw new RegistryError('invalid-manifest', session.registry, `the image index for ${ref.canonical} lists no runnable platform`);
       }

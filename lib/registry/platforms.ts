@@ -25,9 +25,6 @@ export type ClassifiedManifest =
   | { kind: 'manifest'; mediaType: string; config: Descriptor }
   | { kind: 'schema1'; mediaType: string; platforms: Platform[] };
 
-/** How deep nested indexes are followed (an index inside an index inside an index). */
-export const MAX_INDEX_DEPTH = 3;
-
 /** Nested index descriptors kept from one index; the client follows fewer still. */
 const MAX_NESTED_KEPT = 16;
 
@@ -58,7 +55,7 @@ export function classifyManifest(json: unknown, contentType?: string): Classifie
   if (INDEX_TYPES.has(mediaType)) return classifyIndex(json, mediaType);
   if (MANIFEST_TYPES.has(mediaType)) return classifySingle(json, mediaType);
   if (SCHEMA1_TYPES.has(mediaType)) return classifySchema1(json, mediaType);
-  throw new ManifestError(`unsupported manifest media type ${mediaType}`);
+  throw new ManifestError('the manifest has an unsupported media type');
 }
 
 /** The platform recorded in an image config blob. An empty config (an attestation) is not runnable. */
@@ -140,9 +137,7 @@ function detectMediaType(json: Record<string, unknown>, contentType: string | un
   if (Array.isArray(json.manifests)) return 'application/vnd.oci.image.index.v1+json';
   if (isObject(json.config) && Array.isArray(json.layers)) return 'application/vnd.oci.image.manifest.v1+json';
   if (json.schemaVersion === 1) return 'application/vnd.docker.distribution.manifest.v1+json';
-  throw new ManifestError(
-    `unrecognised manifest${declared ? ` (media type ${declared.slice(0, 100)})` : ''}: neither an index, an image manifest nor schema1`,
-  );
+  throw new ManifestError('unrecognised manifest: neither an index, an image manifest nor schema1');
 }
 
 function isKnown(mediaType: string): boolean {
