@@ -3,7 +3,7 @@
 import type * as KubeClient from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { SingleFlightCache, untilAborted } from '../single-flight.ts';
+import { SingleFlightCache, untilAborted, type Loaded } from '../single-flight.ts';
 import { kubeAccessConfigured, resolveKubeConnection, type KubeConnection, type KubeConnectionDeps } from './kube-connection.ts';
 
 export interface KubeSecret {
@@ -89,7 +89,7 @@ export function createKubeApi(connect: (signal: AbortSignal) => Promise<KubeConn
   // waiting without cutting it short for the next. A failed attempt (e.g. DescribeCluster
   // throttled) is not kept; the next call connects afresh. Once built, the client stays.
   const clients = new SingleFlightCache<Client | 'unavailable'>({ maxEntries: 1, loadTimeoutMs: CONNECT_BUDGET_MS });
-  const connectOnce = async (budget: AbortSignal): Promise<{ value: Client | 'unavailable'; ttlMs: number }> =>
+  const connectOnce = async (budget: AbortSignal): Promise<Loaded<Client | 'unavailable'>> =>
     ({ value: (await buildClient(connect, budget)) ?? 'unavailable', ttlMs: Number.POSITIVE_INFINITY });
   const client = async (signal: AbortSignal | undefined): Promise<Client> => {
     let built: Client | 'unavailable';
