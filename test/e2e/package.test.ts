@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +27,9 @@ interface Statement {
   Resource: unknown;
 }
 
-async function slsPackage(directory: string, params: string[]): Promise<Template> {
-  await promisify(execFile)(process.execPath, [SLS, 'package', '--package', directory, '--region', 'eu-west-1', '--stage', 'test', ...params.map((p) => `--param=${p}`)], {
+/** `sls package` into `directory`, offline: fake credentials, so it can never deploy anything. */
+function runPackage(directory: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [SLS, 'package', '--package', directory, ...args], {
     cwd: ROOT,
     timeout: 90_000,
     env: {
@@ -40,6 +41,10 @@ async function slsPackage(directory: string, params: string[]): Promise<Template
       SLS_NOTIFICATIONS_MODE: 'off',
     },
   });
+}
+
+async function slsPackage(directory: string, params: string[]): Promise<Template> {
+  await runPackage(directory, ['--region', 'eu-west-1', '--stage', 'test', ...params.map((p) => `--param=${p}`)]);
   return JSON.parse(readFileSync(join(directory, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 
@@ -211,6 +216,15 @@ describe('sls package', { timeout: 240_000 }, () => {
     for (const route of routes) assert.deepEqual(route.Properties.Target, { 'Fn::Join': ['/', ['integrations', { Ref: integration }]] });
     assert.equal(resources.WebhookLambdaFunctionUrl, undefined, 'no Function URL beside the HTTP API');
     assert.match(JSON.stringify(httpApi.Outputs.WebhookUrl?.Value), /execute-api.*\/"\}$/, 'the base URL ends in / like the Function URL');
+  });
+
+  test('the local stage (no token, plain-HTTP localhost registries) is refused, naming the reason', async () => {
+    const directory = join(work, 'local');
+    await assert.rejects(runPackage(directory, ['--stage', 'local']), (error: { stdout: string; stderr: string }) => {
+      assert.match(`${error.stderr}${error.stdout}`, /package refused: the "local" stage is for "sls invoke local" only: it has no webhook token/);
+      return true;
+    });
+    assert.ok(!existsSync(join(directory, 'cloudformation-template-update-stack.json')), 'nothing was packaged');
   });
 
   test('log retention and alarms on errors, throttles and p99 duration below the budget', () => {

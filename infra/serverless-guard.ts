@@ -1,0 +1,39 @@
+// A local osls plugin (serverless.yml `plugins`) for what serverless.yml variables cannot say:
+// the `local` stage is for `sls invoke local` only and is never packaged or deployed.
+
+/** The parts of osls's Serverless instance this plugin reads. */
+export interface ServerlessLike {
+  service: { provider: { stage?: string } };
+  processedInput: { commands: string[] };
+  classes: { Error: new (message: string) => Error };
+}
+
+export interface CliOptions {
+  stage?: string;
+}
+
+export const LOCAL_STAGE = 'local';
+/** `deploy` covers its subcommands too (`deploy function`, `deploy list`). */
+const REFUSED_ON_LOCAL = new Set(['deploy', 'package']);
+
+export const LOCAL_STAGE_REFUSED =
+  'the "local" stage is for "sls invoke local" only: it has no webhook token and reaches ' +
+  'registries on localhost over plain HTTP, so it must never get a public URL. ' +
+  'Deploy another stage, e.g. --stage prod';
+
+export default class ArchyGuard {
+  readonly hooks: Record<string, () => void>;
+
+  constructor(serverless: ServerlessLike, options: CliOptions) {
+    this.hooks = { initialize: () => refuseLocalStage(serverless, options) };
+  }
+}
+
+/** Throws osls's own error class, which it prints as a plain message without a stack trace. */
+export function refuseLocalStage(serverless: ServerlessLike, options: CliOptions): void {
+  const stage = options.stage ?? serverless.service.provider.stage;
+  const command = serverless.processedInput.commands[0] ?? '';
+  if (stage === LOCAL_STAGE && REFUSED_ON_LOCAL.has(command)) {
+    throw new serverless.classes.Error(`${command} refused: ${LOCAL_STAGE_REFUSED}`);
+  }
+}

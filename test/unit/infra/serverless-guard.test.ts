@@ -1,0 +1,38 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import ArchyGuard, { type ServerlessLike } from '../../../infra/serverless-guard.ts';
+
+/** osls's error class: it prints these as a plain message. */
+class ServerlessError extends Error {}
+
+function initialize(commands: string[], options: { stage?: string }, providerStage?: string): void {
+  const serverless: ServerlessLike = {
+    service: { provider: { stage: providerStage } },
+    processedInput: { commands },
+    classes: { Error: ServerlessError },
+  };
+  new ArchyGuard(serverless, options).hooks.initialize?.();
+}
+
+describe('serverless guard: the local stage', () => {
+  for (const commands of [['deploy'], ['deploy', 'function'], ['package']]) {
+    test(`sls ${commands.join(' ')} --stage local is refused with the reason`, () => {
+      assert.throws(() => initialize(commands, { stage: 'local' }), (error: Error) => {
+        assert.ok(error instanceof ServerlessError, 'osls error class, printed without a stack');
+        assert.match(error.message, new RegExp(`^${commands[0]} refused: .*no webhook token.*plain HTTP.*--stage prod`));
+        return true;
+      });
+    });
+  }
+
+  test('the stage resolved from serverless.yml counts as much as --stage', () => {
+    assert.throws(() => initialize(['deploy'], {}, 'local'), /deploy refused/);
+  });
+
+  test('sls invoke local --stage local, and deploys of other stages, go ahead', () => {
+    assert.doesNotThrow(() => initialize(['invoke', 'local'], { stage: 'local' }));
+    assert.doesNotThrow(() => initialize(['print'], { stage: 'local' }));
+    assert.doesNotThrow(() => initialize(['deploy'], { stage: 'prod' }));
+    assert.doesNotThrow(() => initialize(['package'], {}, 'dev'));
+  });
+});
