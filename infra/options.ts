@@ -1,5 +1,6 @@
 // Command-line options shared by infra/register.ts and infra/unregister.ts.
 import { parseArgs } from 'node:util';
+import { resolveRegion } from './region.ts';
 
 export interface RegistrationOptions {
   cluster: string;
@@ -44,7 +45,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   return {
     cluster: values.cluster,
     stage,
-    region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region: resolveRegion(values.region, env).region,
     stackName: values.stack ?? `archy-${stage}`,
     dryRun: values['dry-run'],
     url: values.url,

@@ -27,16 +27,18 @@ export interface WebhookTarget {
 /** Where the webhook lives: --url as given, else the stack outputs and the token's secret. */
 export async function resolveTarget(options: RegistrationOptions, deps: RegisterDeps): Promise<WebhookTarget> {
   if (options.url !== undefined) return { url: webhookUrlFromFlag(options.url), timeBudgetMs: options.timeBudgetMs };
-  const outputs = await deps.stackOutputs(options.stackName, options.region);
+  const outputs = await deps.stackOutputs(options.stackName, options.region).catch((error: unknown) => {
+    throw isMissingStack(error) ? new Error(`stack ${options.stackName} does not exist in ${options.region}: ${deployHint(options)}`) : error;
+  });
   const endpoint = outputs.WebhookUrl;
   const secretArn = outputs.WebhookTokenSecretArn;
   if (!endpoint || !secretArn) {
-    throw new Error(`stack ${options.stackName} in ${options.region} has no WebhookUrl/WebhookTokenSecretArn outputs: deploy it first (npx sls deploy --stage ${options.stage})`);
+    throw new Error(`stack ${options.stackName} in ${options.region} has no WebhookUrl/WebhookTokenSecretArn outputs: ${deployHint(options)}`);
   }
   if (outputs.ClusterName !== options.cluster) {
     throw new Error(
       `stack ${options.stackName} was deployed ${outputs.ClusterName ? `for cluster "${outputs.ClusterName}"` : 'without a cluster'}, ` +
-        `so its role has no access entry in "${options.cluster}": run npx sls deploy --stage ${options.stage} --param="cluster=${options.cluster}"`,
+        `so its role has no access entry in "${options.cluster}": run npx sls deploy --stage ${options.stage} --region ${options.region} --param="cluster=${options.cluster}"`,
     );
   }
   const token = (await deps.secret(secretArn, options.region)).trim();
@@ -73,6 +75,15 @@ export function readRbac(file = RBAC_FILE): KubeObject[] {
   return parseAllDocuments(text)
     .map((document) => document.toJS() as KubeObject | null)
     .filter((object): object is KubeObject => object !== null && typeof object === 'object' && 'kind' in object);
+}
+
+function deployHint(options: RegistrationOptions): string {
+  return `deploy it first (npx sls deploy --stage ${options.stage} --region ${options.region}), or pass --region with the region it was deployed to`;
+}
+
+/** CloudFormation's answer for an unknown stack name, in the region asked. */
+function isMissingStack(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message);
 }
 
 function webhookUrlFromFlag(url: string): string {

@@ -1,15 +1,18 @@
 // A local osls plugin (serverless.yml `plugins`) for what serverless.yml variables cannot say:
-// the `local` stage is for `sls invoke local` only and is never packaged or deployed.
+// the region follows infra/region.ts exactly as register does, and the `local` stage is for
+// `sls invoke local` only, never packaged or deployed.
+import { resolveRegion } from './region.ts';
 
 /** The parts of osls's Serverless instance this plugin reads. */
 export interface ServerlessLike {
-  service: { provider: { stage?: string } };
+  service: { provider: { stage?: string; region?: string } };
   processedInput: { commands: string[] };
   classes: { Error: new (message: string) => Error };
 }
 
 export interface CliOptions {
   stage?: string;
+  region?: string;
 }
 
 export const LOCAL_STAGE = 'local';
@@ -25,8 +28,18 @@ export default class ArchyGuard {
   readonly hooks: Record<string, () => void>;
 
   constructor(serverless: ServerlessLike, options: CliOptions) {
+    applyRegionRule(serverless, options, process.env);
     this.hooks = { initialize: () => refuseLocalStage(serverless, options) };
   }
+}
+
+/**
+ * serverless.yml's `${opt:region, env:AWS_REGION, env:AWS_DEFAULT_REGION, 'us-east-1'}` stops at a
+ * variable that is set but empty (and osls then uses us-east-1); register skips it. Setting the
+ * provider's region from the shared rule makes both land on the same region in every case.
+ */
+export function applyRegionRule(serverless: ServerlessLike, options: CliOptions, env: Record<string, string | undefined>): void {
+  serverless.service.provider.region = resolveRegion(options.region, env).region;
 }
 
 /** Throws osls's own error class, which it prints as a plain message without a stack trace. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { parseOptions } from '../../infra/options.ts';
 import { webhookTimeoutSeconds } from '../../infra/render.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,20 +28,30 @@ interface Statement {
   Resource: unknown;
 }
 
-/** `sls package` into `directory`, offline: fake credentials, so it can never deploy anything. */
-function runPackage(directory: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+/**
+ * `sls package` into `directory`, offline: fake credentials, so it can never deploy anything, and no
+ * AWS variable of the caller's shell (region, profile) but those in `env`.
+ */
+function runPackage(directory: string, args: string[], env: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1' }): Promise<{ stdout: string; stderr: string }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   return promisify(execFile)(process.execPath, [SLS, 'package', '--package', directory, ...args], {
     cwd: ROOT,
     timeout: 90_000,
     env: {
-      ...process.env,
+      ...inherited,
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-      AWS_REGION: 'eu-west-1',
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
+      ...env,
     },
   });
+}
+
+/** The region `sls` packaged for, as it would deploy: the provider region it saved with the package. */
+function packagedRegion(directory: string): string {
+  const state = JSON.parse(readFileSync(join(directory, 'serverless-state.json'), 'utf8')) as { service: { provider: { region: string } } };
+  return state.service.provider.region;
 }
 
 async function slsPackage(directory: string, params: string[]): Promise<Template> {
@@ -225,6 +236,19 @@ describe('sls package', { timeout: 240_000 }, () => {
       return true;
     });
     assert.ok(!existsSync(join(directory, 'cloudformation-template-update-stack.json')), 'nothing was packaged');
+  });
+
+  test('the region: sls package (so deploy) and register pick the same one from the same shell', async () => {
+    const shells: Array<[string, NodeJS.ProcessEnv, string]> = [
+      ['AWS_DEFAULT_REGION only', { AWS_DEFAULT_REGION: 'eu-central-1' }, 'eu-central-1'],
+      ['AWS_REGION empty, AWS_DEFAULT_REGION set', { AWS_REGION: '', AWS_DEFAULT_REGION: 'ap-south-1' }, 'ap-south-1'],
+    ];
+    for (const [name, env, expected] of shells) {
+      const directory = join(work, `region-${expected}`);
+      await runPackage(directory, ['--stage', 'test'], env);
+      assert.equal(packagedRegion(directory), expected, `sls, ${name}`);
+      assert.equal(parseOptions(['--cluster', 'demo', '--stage', 'test'], env).region, expected, `register, ${name}`);
+    }
   });
 
   test('log retention and alarms on errors, throttles and p99 duration below the budget', () => {

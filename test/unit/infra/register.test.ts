@@ -154,7 +154,32 @@ describe('register --dry-run', () => {
 
   test('a missing stack output names the deploy command', async () => {
     const d = deps({ stackOutputs: () => Promise.resolve({}) });
-    await assert.rejects(register(['--cluster', 'demo', '--stage', 'qa', '--dry-run'], d), /archy-qa.*sls deploy --stage qa/);
+    await assert.rejects(register(['--cluster', 'demo', '--stage', 'qa', '--region', 'eu-west-1', '--dry-run'], d), /archy-qa.*sls deploy --stage qa --region eu-west-1/);
+  });
+
+  test('reads the stack and its secret in the region named by --region', async () => {
+    const regions: string[] = [];
+    const d = deps({
+      stackOutputs: (_stack, region) => {
+        regions.push(region);
+        return Promise.resolve({ ...OUTPUTS });
+      },
+      secret: (_id, region) => {
+        regions.push(region);
+        return Promise.resolve(TOKEN);
+      },
+    });
+    await register(['--cluster', 'demo', '--region', 'eu-west-1', '--dry-run'], d);
+    assert.deepEqual(regions, ['eu-west-1', 'eu-west-1']);
+  });
+
+  test('a stack missing in the region asked names that region and the way out', async () => {
+    const missing = Object.assign(new Error('Stack with id archy-prod does not exist'), { name: 'ValidationError' });
+    const d = deps({ stackOutputs: () => Promise.reject(missing) });
+    await assert.rejects(
+      register(['--cluster', 'demo', '--stage', 'prod', '--region', 'eu-west-1', '--dry-run'], d),
+      /stack archy-prod does not exist in eu-west-1: deploy it first \(npx sls deploy --stage prod --region eu-west-1\), or pass --region/,
+    );
   });
 
   test('--cluster is required', async () => {
