@@ -1,6 +1,7 @@
 // Configuration: environment variables only, validated once at start. Every error names the
 // variable and what it accepts. The README's configuration table lists the same variables.
 // Whatever ends up in a pod (architectures, tolerations) is checked with the API server's rules.
+import { isIP } from 'node:net';
 import {
   ARCHITECTURE_ALIASES,
   KUBERNETES_ARCHITECTURES,
@@ -20,7 +21,10 @@ export type MultiArchStrategy = 'affinity' | 'pin';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
+  /** The token itself (local server, tests). */
   webhookToken?: string;
+  /** The Secrets Manager secret holding the token (a deployed stack), read at cold start. */
+  webhookTokenSecretArn?: string;
   timeBudgetMs: number;
   defaultArch: string;
   preferredArch?: string;
@@ -44,7 +48,8 @@ export interface Config {
   eksCluster?: string;
   kubeApiUrl?: string;
   kubeCaData?: string;
-  /** Local HTTPS server only. */
+  /** Local HTTPS server only: the address it binds and its port. */
+  host: string;
   port: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -69,6 +74,14 @@ const REGISTRY_HOST = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 const MAX_TOLERATIONS_PER_ARCH = 16;
+const WEBHOOK_TOKEN = /^[A-Za-z0-9._~-]{16,256}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+export const WEBHOOK_TOKEN_ACCEPTED = 'a URL-safe string of 16 to 256 characters (letters, digits, . _ ~ -)';
+
+/** Whether `value` can be the webhook's secret path segment, however it was given. */
+export function isWebhookToken(value: string): boolean {
+  return WEBHOOK_TOKEN.test(value);
+}
 
 /** Reads and validates the whole configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): Config {
@@ -78,6 +91,7 @@ export function loadConfig(env: Env = process.env): Config {
   const defaultArch = read.arch('ARCHY_DEFAULT_ARCH', 'amd64');
   const config: Config = {
     webhookToken: read.token('ARCHY_WEBHOOK_TOKEN'),
+    webhookTokenSecretArn: read.secretArn('ARCHY_WEBHOOK_TOKEN_SECRET_ARN'),
     timeBudgetMs: read.integer('ARCHY_TIME_BUDGET_MS', 3000, 100, 29_000),
     defaultArch,
     preferredArch: read.optionalArch('ARCHY_PREFERRED_ARCH'),
@@ -98,10 +112,15 @@ export function loadConfig(env: Env = process.env): Config {
     eksCluster: read.optional('ARCHY_EKS_CLUSTER'),
     kubeApiUrl: read.url('ARCHY_KUBE_API_URL'),
     kubeCaData: read.optional('ARCHY_KUBE_CA_DATA'),
+    host: read.bindAddress('ARCHY_HOST', '127.0.0.1'),
     port: read.integer('ARCHY_PORT', 8443, 0, 65535),
     tlsCertFile: read.optional('ARCHY_TLS_CERT_FILE'),
     tlsKeyFile: read.optional('ARCHY_TLS_KEY_FILE'),
   };
+  // Refused rather than ranked: whichever won, someone would believe the other one is in force.
+  if (config.webhookToken !== undefined && config.webhookTokenSecretArn !== undefined) {
+    problems.push('ARCHY_WEBHOOK_TOKEN and ARCHY_WEBHOOK_TOKEN_SECRET_ARN: set one or neither (the token itself, or the Secrets Manager secret that holds it)');
+  }
   if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
     problems.push('ARCHY_TLS_CERT_FILE and ARCHY_TLS_KEY_FILE: set both or neither');
   }
@@ -130,8 +149,17 @@ class Reader {
 
   token(name: string): string | undefined {
     const value = this.optional(name);
-    if (value !== undefined && !/^[A-Za-z0-9._~-]{16,256}$/.test(value)) {
-      this.#fail(name, 'a URL-safe string of 16 to 256 characters (letters, digits, . _ ~ -)');
+    if (value !== undefined && !isWebhookToken(value)) {
+      this.#fail(name, WEBHOOK_TOKEN_ACCEPTED);
+      return undefined;
+    }
+    return value;
+  }
+
+  secretArn(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value !== undefined && !SECRET_ARN.test(value)) {
+      this.#fail(name, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', value);
       return undefined;
     }
     return value;
@@ -195,6 +223,17 @@ class Reader {
       if (!HOST_PORT.test(host) || !hasValidPort(host)) this.#fail(name, 'comma-separated host[:port] entries (port 1 to 65535)', host);
     }
     return hosts;
+  }
+
+  /** An IP address or a host name to listen on. */
+  bindAddress(name: string, fallback: string): string {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (isIP(value) === 0 && (value.length > 253 || !value.split('.').every(isDns1123Label))) {
+      this.#fail(name, 'an IP address (0.0.0.0 for every interface) or a host name of this machine', value);
+      return fallback;
+    }
+    return value;
   }
 
   url(name: string): string | undefined {

@@ -26,19 +26,31 @@ export interface Health {
 }
 
 export interface RouterOptions {
-  /** When set, only /mutate/<token> (and /healthz/<token>) are served. */
-  token?: string;
+  /**
+   * When it gives a token, only /mutate/<token> (and /healthz/<token>) are served. A function may
+   * still be reading it (Secrets Manager at cold start): when that fails, both answer 503.
+   */
+  token?: string | (() => Promise<string | undefined>);
   /** Absent when the configuration is invalid: admissions are then allowed unchanged, with a warning. */
   admit?: (review: ParsedReview, log: Logger) => Promise<AdmissionResponse>;
   health: () => Promise<Health>;
 }
 
 export function createRouter(options: RouterOptions): (request: HttpRequest, log: Logger) => Promise<HttpResponse> {
-  const expectedToken = options.token ? digest(options.token) : undefined;
+  const { token } = options;
+  const tokenOf = typeof token === 'function' ? token : () => Promise.resolve(token);
 
   return async function route(request, log) {
     const [, first, second, ...rest] = normalisePath(request.path).split('/');
     if (rest.length > 0 || (first !== 'mutate' && first !== 'healthz')) return error(404, 'not found');
+    let expectedToken: Buffer | undefined;
+    try {
+      const current = await tokenOf();
+      expectedToken = current ? digest(current) : undefined;
+    } catch {
+      // Never served without the token it should have: the API server's failurePolicy applies.
+      return error(503, 'token not loaded: this webhook cannot check its token path yet; see its logs');
+    }
     if (expectedToken) {
       if (second === undefined) return error(401, `this webhook requires its token path: /${first}/<token>`);
       if (!timingSafeEqual(digest(second), expectedToken)) return error(401, 'invalid token');

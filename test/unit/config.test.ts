@@ -74,6 +74,31 @@ describe('configuration', () => {
     assert.doesNotMatch(problems.join(' '), /short secret/);
   });
 
+  describe('the token or the secret that holds it', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:WebhookTokenSecret-AbCdEf123456-xYz9';
+
+    test('a Secrets Manager secret ARN is accepted and shown in the summary (it is no secret)', () => {
+      const config = loadConfig({ ARCHY_WEBHOOK_TOKEN_SECRET_ARN: arn });
+      assert.equal(config.webhookTokenSecretArn, arn);
+      assert.equal(config.webhookToken, undefined);
+      assert.equal(describeConfig(config).webhookTokenSecretArn, arn);
+      assert.equal(loadConfig({ ARCHY_WEBHOOK_TOKEN_SECRET_ARN: arn.replace(':aws:', ':aws-cn:').replace('eu-west-1', 'cn-north-1') }).webhookTokenSecretArn?.startsWith('arn:aws-cn:'), true);
+    });
+
+    test('anything else is refused, naming the variable', () => {
+      for (const wrong of ['archy-token', 'arn:aws:ssm:eu-west-1:111122223333:parameter/token', 'arn:aws:secretsmanager:eu-west-1:1111:secret:x']) {
+        assert.match(problemsFor({ ARCHY_WEBHOOK_TOKEN_SECRET_ARN: wrong })[0] ?? '', /^ARCHY_WEBHOOK_TOKEN_SECRET_ARN: expected a Secrets Manager secret ARN/, wrong);
+      }
+    });
+
+    test('both set is refused, naming both: neither silently wins', () => {
+      const problems = problemsFor({ ARCHY_WEBHOOK_TOKEN: 'a'.repeat(32), ARCHY_WEBHOOK_TOKEN_SECRET_ARN: arn });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0] ?? '', /ARCHY_WEBHOOK_TOKEN and ARCHY_WEBHOOK_TOKEN_SECRET_ARN: set one or neither/);
+      assert.doesNotMatch(problems[0] ?? '', /aaaa/);
+    });
+  });
+
   test('TLS files come in pairs', () => {
     assert.match(problemsFor({ ARCHY_TLS_CERT_FILE: '/tmp/cert.pem' })[0] ?? '', /set both or neither/);
   });

@@ -12,7 +12,7 @@ const review = JSON.stringify({
   request: { uid: 'abc-123', operation: 'CREATE', object: { kind: 'Pod', spec: { containers: [] } } },
 });
 
-function router(token?: string) {
+function router(token?: string | (() => Promise<string | undefined>)) {
   const admitted: string[] = [];
   const route = createRouter({
     token,
@@ -98,6 +98,28 @@ describe('HTTP routing', () => {
       const response = await call({ path: '/mutate/wrong-token-value' });
       assert.doesNotMatch(response.body, new RegExp(TOKEN));
       assert.doesNotMatch(response.body, /wrong-token-value/);
+    });
+  });
+
+  describe('with a token read from Secrets Manager', () => {
+    test('served as a given token once read; a webhook with none serves /mutate', async () => {
+      const read = router(() => Promise.resolve(TOKEN));
+      assert.equal((await read.call({ path: `/mutate/${TOKEN}` })).statusCode, 200);
+      assert.equal((await read.call({ path: '/mutate' })).statusCode, 401);
+      const none = router(() => Promise.resolve(undefined));
+      assert.equal((await none.call({})).statusCode, 200);
+    });
+
+    test('not read (yet): 503 on /mutate and /healthz, with or without a token path; never served without it', async () => {
+      const { call, admitted } = router(() => Promise.reject(new Error('Secrets Manager answered 500')));
+      for (const request of [{}, { path: `/mutate/${TOKEN}` }, { method: 'GET', path: '/healthz' }, { method: 'GET', path: `/healthz/${TOKEN}` }]) {
+        const response = await call(request);
+        assert.equal(response.statusCode, 503, JSON.stringify(request));
+        assert.match(response.body, /token not loaded/);
+        assert.doesNotMatch(response.body, /Secrets Manager answered/, 'the cause stays in the logs');
+      }
+      assert.equal((await call({ path: '/admit' })).statusCode, 404, 'other paths need no token to be refused');
+      assert.deepEqual(admitted, []);
     });
   });
 
