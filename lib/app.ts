@@ -15,6 +15,7 @@ import { MirroringSource } from './mirrors/mirroring-source.ts';
 import { RegistryClient } from './registry/client.ts';
 import type { Transport } from './registry/transport.ts';
 import { Resolver } from './resolver/resolver.ts';
+import { createWebhookToken } from './secrets/webhook-token.ts';
 
 export interface App {
   logger: Logger;
@@ -87,6 +88,7 @@ export function createApp(options: AppOptions = {}): App {
     const table = await cache.health();
     return { ok: table.ok, configuration: describeConfig(fixedConfig), cache: table };
   };
-  const route = createRouter({ token: config.webhookToken, admit, health });
+  const token = createWebhookToken({ config, logger, env });
+  const route = createRouter({ token, admit, health });
   return { logger, config, handle: (request, requestId) => route(request, logger.child({ requestId })) };
 }
