@@ -158,7 +158,7 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.equal((created(plain).PlatformCacheTable?.Properties as { TableName?: string }).TableName, 'archy-test-platform-cache');
   });
 
-  test('IAM without a cluster: logs, ECR token and reads, the one table; "*" only for the ECR token', () => {
+  test('IAM without a cluster: logs, ECR token and reads, the token secret, the one table; "*" only for the ECR token', () => {
     assert.deepEqual(statements(plain), [
       { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
       { Sid: 'EcrToken', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -168,6 +168,7 @@ describe('sls package', { timeout: 240_000 }, () => {
         Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
         Resource: { 'Fn::Split': [',', { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' }] },
       },
+      { Sid: 'WebhookToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'WebhookTokenSecret' } },
       {
         Sid: 'CacheTable',
         Effect: 'Allow',
@@ -184,7 +185,7 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.deepEqual(eks, [
       { Sid: 'EksCluster', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:cluster/demo' } },
     ]);
-    assert.equal(statements(withCluster).length, 5);
+    assert.equal(statements(withCluster).length, 6);
     assert.equal(env(withCluster).ARCHY_EKS_CLUSTER, 'demo');
   });
 
@@ -201,7 +202,7 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.deepEqual(fn(plain).Role, { 'Fn::GetAtt': ['ArchyFunctionRole', 'Arn'] }, 'the function runs as that role');
   });
 
-  test('a public Function URL; the URL output has no token, the token comes from a generated secret', () => {
+  test('a public Function URL; the URL output has no token, the function reads it from a generated secret', () => {
     const url = created(plain).WebhookLambdaFunctionUrl;
     assert.equal(url?.Properties.AuthType, 'NONE');
     assert.deepEqual(plain.Outputs.WebhookUrl?.Value, { 'Fn::GetAtt': ['WebhookLambdaFunctionUrl', 'FunctionUrl'] });
@@ -209,8 +210,10 @@ describe('sls package', { timeout: 240_000 }, () => {
     const secret = created(plain).WebhookTokenSecret;
     assert.equal(secret?.Properties.SecretString, undefined);
     assert.deepEqual(secret?.Properties.GenerateSecretString, { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false });
-    // A dynamic reference CloudFormation resolves at deploy time: the token is never in the template.
-    assert.deepEqual(env(plain).ARCHY_WEBHOOK_TOKEN, { 'Fn::Sub': '{{resolve:secretsmanager:${WebhookTokenSecret}:SecretString}}' });
+    // The secret's ARN: the token is in neither the template nor the function's configuration.
+    assert.deepEqual(env(plain).ARCHY_WEBHOOK_TOKEN_SECRET_ARN, { Ref: 'WebhookTokenSecret' });
+    assert.equal(env(plain).ARCHY_WEBHOOK_TOKEN, undefined);
+    assert.doesNotMatch(JSON.stringify(plain), /resolve:secretsmanager/, 'no dynamic reference puts the token into the configuration');
     assert.equal((secret?.Properties as { Name?: string }).Name, undefined, 'a generated name: remove + deploy works at once');
     assert.equal(withCluster.Outputs.ClusterName?.Value, 'demo', 'registration checks the stack serves its cluster');
   });

@@ -36,3 +36,34 @@ describe('serverless guard: the local stage', () => {
     assert.doesNotThrow(() => initialize(['package'], {}, 'dev'));
   });
 });
+
+describe('serverless guard: sls invoke local runs without the stack', () => {
+  function service(commands: string[]) {
+    const notices: string[] = [];
+    const serverless: ServerlessLike = {
+      service: {
+        provider: { stage: 'dev', environment: { ARCHY_LOG_LEVEL: 'info', ARCHY_WEBHOOK_TOKEN_SECRET_ARN: { Ref: 'WebhookTokenSecret' } } },
+        functions: { webhook: { environment: { EXTRA: { 'Fn::GetAtt': ['Table', 'Arn'] }, PLAIN: 'kept' } }, bare: {} },
+      },
+      processedInput: { commands },
+      classes: { Error: ServerlessError },
+    };
+    new ArchyGuard(serverless, {}, { log: { notice: (message) => notices.push(message) } }).hooks.initialize?.();
+    return { serverless, notices };
+  }
+
+  test('values CloudFormation computes are left out of the environment, and it says which', () => {
+    const { serverless, notices } = service(['invoke', 'local']);
+    assert.deepEqual(serverless.service.provider.environment, { ARCHY_LOG_LEVEL: 'info' });
+    assert.deepEqual(serverless.service.functions?.webhook?.environment, { PLAIN: 'kept' });
+    assert.deepEqual(notices, ['invoke local: ARCHY_WEBHOOK_TOKEN_SECRET_ARN, EXTRA left out (set by CloudFormation in a deployed stack)']);
+  });
+
+  test('every other command keeps them: package and deploy write the Ref into the template', () => {
+    for (const commands of [['package'], ['deploy'], ['deploy', 'function'], ['invoke'], ['print']]) {
+      const { serverless, notices } = service(commands);
+      assert.deepEqual(serverless.service.provider.environment?.ARCHY_WEBHOOK_TOKEN_SECRET_ARN, { Ref: 'WebhookTokenSecret' }, commands.join(' '));
+      assert.deepEqual(notices, []);
+    }
+  });
+});
