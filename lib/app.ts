@@ -1,14 +1,17 @@
 // The composition root: configuration, clients and the router, built once per cold start and
 // shared by the Lambda handler, the local HTTPS server and the benchmarks.
 import type { DestinationStream } from 'pino';
-import { createAdmitter, type ClusterView, type PodCredentialsFactory } from './admission/admit.ts';
+import { createAdmitter, type PodCredentialsFactory } from './admission/admit.ts';
 import { createCache } from './cache/index.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.ts';
 import { createPodCredentials } from './credentials/pod-credentials.ts';
 import { EcrCredentials } from './credentials/ecr.ts';
 import { createRouter, type Health, type HttpRequest, type HttpResponse } from './http/router.ts';
-import { createKubeAccess } from './kube/kube-client.ts';
-import { mostCommonArchitecture, NodeCensus } from './kube/census.ts';
+import { ClusterViewReader } from './kube/cluster-view.ts';
+import { createKubeApi } from './kube/kube-client.ts';
+import { kubeAccessConfigured } from './kube/kube-connection.ts';
+import { createKubeRest } from './kube/kube-rest.ts';
+import { sharedKubeConnection } from './kube/shared-connection.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { MirroringSource } from './mirrors/mirroring-source.ts';
@@ -21,6 +24,8 @@ export interface App {
   logger: Logger;
   config?: Config;
   handle(request: HttpRequest, requestId?: string): Promise<HttpResponse>;
+  /** Settles when the background work started after the answers so far (the cluster view) is done. */
+  idle(): Promise<void>;
 }
 
 export interface AppOptions {
@@ -47,7 +52,7 @@ export function createApp(options: AppOptions = {}): App {
   if (!config) {
     logger.fatal({ problems: configProblems }, 'invalid configuration: every pod is admitted unchanged until it is fixed');
     const route = createRouter({ health: async () => ({ ok: false, configuration: 'invalid', problems: configProblems }) });
-    return { logger, handle: (request, requestId) => route(request, logger.child({ requestId })) };
+    return { logger, handle: (request, requestId) => route(request, logger.child({ requestId })), idle: () => Promise.resolve() };
   }
 
   const cache = createCache(config, logger, metrics);
@@ -64,31 +69,56 @@ export function createApp(options: AppOptions = {}): App {
     : registry;
   const resolver = new Resolver({ source, cache, config, logger, metrics });
   // Kubernetes access follows `env` (not process.env), so an app built for a test sees only its own.
-  const kube = createKubeAccess(config, logger, { env });
+  // The pull-secret client (the Kubernetes library, loaded on first use) and the cluster view
+  // (plain HTTPS lists) share one connection: one DescribeCluster, one token cache.
+  const kubeAvailable = kubeAccessConfigured(config, env);
+  const connection = sharedKubeConnection(config, { env }, logger);
+  const kubeApi = createKubeApi(connection);
   const podCredentials: PodCredentialsFactory = (pod, namespace, deadline) =>
     createPodCredentials({
-      kube: kube.available ? kube.get : undefined,
+      kube: kubeAvailable ? async () => kubeApi : undefined,
       namespace: namespace ?? 'default',
       imagePullSecrets: (pod.spec?.imagePullSecrets ?? []).map((ref) => ref.name).filter((name): name is string => Boolean(name)),
       serviceAccountName: pod.spec?.serviceAccountName,
       ecr,
       deadline,
     });
-  const census = kube.available ? new NodeCensus({ kube: kube.get, logger, metrics }) : undefined;
+  const view = kubeAvailable ? new ClusterViewReader({ rest: createKubeRest(connection), logger, metrics }) : undefined;
   const fixedConfig = config;
-  // The census answers from what it last learned and refreshes in the background: it only breaks
-  // ties, so no admission waits for it (or for the Kubernetes client to load on a cold start).
-  const clusterView: ClusterView = async () => {
-    const counts = census?.current();
-    return { mostCommonArch: mostCommonArchitecture(counts, fixedConfig.defaultArch), architectures: counts ? Object.keys(counts) : undefined };
-  };
+  const background = new AfterResponse();
 
-  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView });
+  // Admissions read the view as last learned and never wait for it; it is refreshed only after an
+  // answer has been given, so a cold instance's first admission makes no Kubernetes request for it.
+  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView: () => view?.current() });
   const health = async (): Promise<Health> => {
     const table = await cache.health();
     return { ok: table.ok, configuration: describeConfig(fixedConfig), cache: table };
   };
   const token = createWebhookToken({ config, logger, env });
   const route = createRouter({ token, admit, health });
-  return { logger, config, handle: (request, requestId) => route(request, logger.child({ requestId })) };
+  return {
+    logger,
+    config,
+    async handle(request, requestId) {
+      const response = await route(request, logger.child({ requestId }));
+      if (view !== undefined) background.start(() => view.refreshIfDue());
+      return response;
+    },
+    idle: () => background.idle(),
+  };
+}
+
+/** Work started once the caller has its answer (the next turn of the event loop), never awaited by it. */
+class AfterResponse {
+  #running: Promise<void> = Promise.resolve();
+
+  start(work: () => Promise<void>): void {
+    const started = new Promise<void>((resolve) => setImmediate(resolve)).then(work).catch(() => undefined);
+    const previous = this.#running;
+    this.#running = Promise.all([previous, started]).then(() => undefined);
+  }
+
+  idle(): Promise<void> {
+    return this.#running;
+  }
 }

@@ -6,7 +6,16 @@ import { Deadline } from '../deadline.ts';
 import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { decide, imagesToResolve, placementPolicy, preflight, type AdmissionFacts, type Decision, type PodLike } from '../placement/index.ts';
+import {
+  decide,
+  imagesToResolve,
+  placementPolicy,
+  preflight,
+  type AdmissionFacts,
+  type ClusterView,
+  type Decision,
+  type PodLike,
+} from '../placement/index.ts';
 import type { CredentialSource, ImageResolution } from '../types.ts';
 import { buildResponse, type AdmissionResponse, type ParsedReview } from './review.ts';
 
@@ -32,12 +41,11 @@ export type PodCredentialsFactory = (
   deadline: Deadline,
 ) => CredentialSource & { warnings: string[] };
 
-/** What the cluster has now: its most common node architecture and every architecture with nodes. */
-export interface ClusterFacts {
-  mostCommonArch?: string;
-  architectures?: string[];
-}
-export type ClusterView = (deadline: Deadline) => Promise<ClusterFacts>;
+/**
+ * What the cluster can run pods on, as last learned in the background: returns at once, never does
+ * I/O (undefined when nothing is known yet). An admission never waits for the cluster.
+ */
+export type ClusterViewSource = () => ClusterView | undefined;
 
 export interface AdmitDependencies {
   config: Config;
@@ -45,7 +53,7 @@ export interface AdmitDependencies {
   logger: Logger;
   metrics: Metrics;
   podCredentials?: PodCredentialsFactory;
-  clusterView?: ClusterView;
+  clusterView?: ClusterViewSource;
 }
 
 export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, log?: Logger) => Promise<AdmissionResponse> {
@@ -74,13 +82,10 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       if (images.length > MAX_IMAGES_PER_ADMISSION) summary.imageCount = images.length;
       const credentials = deps.podCredentials?.(pod ?? {}, namespace, deadline);
       const resolving = deadline.elapsed();
-      const [outcome, cluster] = await Promise.all([
-        deps.resolver.resolveAll(images, deadline, { credentials }),
-        clusterViewWithin(deadline),
-      ]);
+      const outcome = await deps.resolver.resolveAll(images, deadline, { credentials });
       metrics.timing('ResolutionLatency', deadline.elapsed() - resolving);
       summary.tiers = outcome.tiers;
-      const decision = decide({ ...facts, resolutions: outcome.resolutions }, placementPolicy(config, cluster));
+      const decision = decide({ ...facts, resolutions: outcome.resolutions }, placementPolicy(config, clusterView()));
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
       // Cache write-back runs beside the decision; it may use what is left of the budget, no more.
       await Promise.race([outcome.pendingWrites, deadlineReached(deadline)]);
@@ -115,11 +120,11 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     }
   };
 
-  async function clusterViewWithin(deadline: Deadline): Promise<ClusterFacts> {
+  function clusterView(): ClusterView | undefined {
     try {
-      return (await deps.clusterView?.(deadline)) ?? {};
+      return deps.clusterView?.();
     } catch {
-      return {};
+      return undefined;
     }
   }
 }

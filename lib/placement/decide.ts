@@ -4,10 +4,12 @@ import { pinnedArchitectures, requiredTermsOf, termAdmitsAny, termMatchesNothing
 import { skip, type Decision, type Mutation, type Skip } from './decision.ts';
 import { PatchBuilder } from './patch.ts';
 import { fitsAnnotations, MAX_ANNOTATION_BYTES } from './annotations.ts';
+import { candidatePools, nothingOffers, offeredArchitectures, preferredArchitecture, type NodePoolView } from './cluster.ts';
 import { imageArchitectures, intersect, linuxArchitectures, MAX_PLATFORMS, orderArchitectures } from './platforms.ts';
-import { ANNOTATION_ARCHITECTURES, ANNOTATION_REASON, podImages, type PodImage, type PodLike } from './pod.ts';
+import { ANNOTATION_ARCHITECTURES, ANNOTATION_NODEPOOLS, ANNOTATION_REASON, podImages, podTolerations, type PodImage, type PodLike } from './pod.ts';
 import type { PlacementPolicy } from './policy.ts';
 import { isEphemeralUpdate, placedArchitectures, preflight, type AdmissionFacts } from './preflight.ts';
+import { configuredTolerations, poolTolerations } from './tolerations.ts';
 import * as say from './warnings.ts';
 import { writeNodeSelector, writePreferredAffinity, writeRequiredAffinity, writeTolerations } from './write-placement.ts';
 
@@ -98,14 +100,15 @@ function place(
   allowed: string[],
   policy: PlacementPolicy,
   warnings: string[],
-  reason: string | undefined,
+  partialReason: string | undefined,
   fallback: boolean,
 ): Mutation {
   const patch = new PatchBuilder(pod);
+  const preferred = policy.preferredArch ?? preferredArchitecture(allowed, policy.cluster, policy.defaultArch);
   let placed: string[];
   let closed: number[];
   if (allowed.length === 1 || policy.multiArchStrategy === 'pin') {
-    const arch = allowed.includes(policy.preferredArch) ? policy.preferredArch : (orderArchitectures(allowed, policy.defaultArch)[0] as string);
+    const arch = preferred !== undefined && allowed.includes(preferred) ? preferred : (orderArchitectures(allowed, policy.defaultArch)[0] as string);
     writeNodeSelector(patch, arch);
     placed = [arch];
     // The nodeSelector is ANDed with every term: they need nothing written, only checking.
@@ -113,23 +116,44 @@ function place(
   } else {
     placed = [...allowed].sort();
     closed = writeRequiredAffinity(patch, placed);
-    if (placed.includes(policy.preferredArch)) writePreferredAffinity(patch, pod, policy.preferredArch, policy.preferenceWeight);
+    if (preferred !== undefined && placed.includes(preferred)) writePreferredAffinity(patch, pod, preferred, policy.preferenceWeight);
   }
   if (closed.length > 0) warnings.push(say.termsClosed(closed, placed, closed.length === openTerms(pod).length));
-  writeTolerations(patch, pod, placed, policy.archTolerations);
-  const annotations: Record<string, string> = { [ANNOTATION_ARCHITECTURES]: placed.join(',') };
-  if (reason !== undefined) annotations[ANNOTATION_REASON] = reason;
-  if (fitsAnnotations(pod, annotations)) {
-    for (const [key, value] of Object.entries(annotations)) patch.set(['metadata', 'annotations', key], value);
-  } else {
-    warnings.push(say.annotationsLeftOut(MAX_ANNOTATION_BYTES));
-  }
 
-  const cluster = policy.clusterArchitectures;
-  if (cluster && cluster.length > 0 && !placed.some((arch) => cluster.includes(arch))) warnings.push(say.noClusterNode(placed, cluster));
+  const configured = configuredTolerations(placed, policy.archTolerations);
+  const pools = candidatePools(policy.cluster, placed);
+  writeTolerations(patch, pod, [...configured, ...poolTolerations(pools, placed, [...podTolerations(pod), ...configured])]);
+
+  const reasons = partialReason === undefined ? [] : [partialReason];
+  const cluster = policy.cluster;
+  if (cluster !== undefined && nothingOffers(cluster, placed)) {
+    const poolsKnown = cluster.nodePools !== undefined;
+    warnings.push(say.nothingOffers(placed, offeredArchitectures(cluster), poolsKnown));
+    reasons.push(say.reasonPending(placed, poolsKnown));
+  }
+  const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
+  writeAnnotations(patch, pod, placed, reason, pools, warnings);
+
   const mutation: Mutation = { kind: 'mutate', architectures: placed, patch: patch.ops, warnings, fallback };
   if (reason !== undefined) mutation.reason = reason;
   return mutation;
+}
+
+/**
+ * What Archy decided, on the pod: the architectures, the reason, the candidate NodePools. The
+ * NodePools go first when the annotations would not fit; all of them, with a warning, when even
+ * the rest would not.
+ */
+function writeAnnotations(patch: PatchBuilder, pod: PodLike, placed: string[], reason: string | undefined, pools: NodePoolView[], warnings: string[]): void {
+  const annotations: Record<string, string> = { [ANNOTATION_ARCHITECTURES]: placed.join(',') };
+  if (reason !== undefined) annotations[ANNOTATION_REASON] = reason;
+  const withPools = pools.length > 0 ? { ...annotations, [ANNOTATION_NODEPOOLS]: pools.map((pool) => pool.name).join(',') } : annotations;
+  const written = [withPools, annotations].find((candidate) => fitsAnnotations(pod, candidate));
+  if (written === undefined) {
+    warnings.push(say.annotationsLeftOut(MAX_ANNOTATION_BYTES));
+    return;
+  }
+  for (const [key, value] of Object.entries(written)) patch.set(['metadata', 'annotations', key], value);
 }
 
 function openTerms(pod: PodLike): unknown[] {

@@ -1,9 +1,11 @@
 // Placement: the pure decision of where a pod may run, and the JSONPatch that says so.
+export { byWeight, preferredArchitecture, type ClusterView, type NodePoolView, type PoolTaint, type TaintEffect } from './cluster.ts';
 export { decide, type DecideInput } from './decide.ts';
 export type { Decision, Mutation, Skip, SkipReason } from './decision.ts';
 export { escapePointer, type JsonPatchOp } from './patch.ts';
 export {
   ANNOTATION_ARCHITECTURES,
+  ANNOTATION_NODEPOOLS,
   ANNOTATION_REASON,
   ANNOTATION_SKIP,
   looksLikePod,

@@ -87,6 +87,8 @@ export interface PodImage {
 export const ANNOTATION_SKIP = 'archy.io/skip';
 export const ANNOTATION_ARCHITECTURES = 'archy.io/architectures';
 export const ANNOTATION_REASON = 'archy.io/reason';
+/** The Ready NodePools that can launch a node for the pod, heaviest first. */
+export const ANNOTATION_NODEPOOLS = 'archy.io/nodepools';
 
 const CONTAINER_FIELDS: Array<[field: 'initContainers' | 'containers' | 'ephemeralContainers', kind: ContainerKind]> = [
   ['initContainers', 'init'],

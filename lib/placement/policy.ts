@@ -1,30 +1,31 @@
-// What placement needs from configuration, plus facts the caller already looked up.
+// What placement needs from configuration, plus what the caller knows of the cluster.
 import type { Config, MultiArchStrategy, Toleration } from '../config.ts';
+import type { ClusterView } from './cluster.ts';
 
 export interface PlacementPolicy {
   defaultArch: string;
-  /** Already resolved by the caller: ARCHY_PREFERRED_ARCH, else the cluster census, else the default. */
-  preferredArch: string;
+  /** ARCHY_PREFERRED_ARCH. Unset: chosen among the allowed architectures from the cluster view (preferredArchitecture). */
+  preferredArch?: string;
   multiArchStrategy: MultiArchStrategy;
   preferenceWeight: number;
   archTolerations: Record<string, Toleration[]>;
   excludedNamespaces: string[];
-  /** Node architectures present in the cluster, when known: lets us warn about a pod that must wait. */
-  clusterArchitectures?: string[];
+  /** Ready nodes and NodePools, when known: what the cluster can run a pod on now or soon. */
+  cluster?: ClusterView;
 }
 
 export function placementPolicy(
   config: Pick<Config, 'defaultArch' | 'preferredArch' | 'multiArchStrategy' | 'preferenceWeight' | 'archTolerations' | 'excludedNamespaces'>,
-  census?: { mostCommonArch?: string; architectures?: string[] },
+  cluster?: ClusterView,
 ): PlacementPolicy {
   const policy: PlacementPolicy = {
     defaultArch: config.defaultArch,
-    preferredArch: config.preferredArch ?? census?.mostCommonArch ?? config.defaultArch,
     multiArchStrategy: config.multiArchStrategy,
     preferenceWeight: config.preferenceWeight,
     archTolerations: config.archTolerations,
     excludedNamespaces: config.excludedNamespaces,
   };
-  if (census?.architectures && census.architectures.length > 0) policy.clusterArchitectures = census.architectures;
+  if (config.preferredArch !== undefined) policy.preferredArch = config.preferredArch;
+  if (cluster !== undefined) policy.cluster = cluster;
   return policy;
 }

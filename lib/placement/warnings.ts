@@ -61,8 +61,14 @@ export function noCommonArchitecture(images: Array<{ container: string; image: s
   return fit('no architecture is common to all images: ', parts.join('; '));
 }
 
-export function noClusterNode(placed: readonly string[], cluster: readonly string[]): string {
-  return fit(`no node in the cluster is ${placed.join(' or ')} (nodes: `, cluster.join(', '), '); the pod will wait for a node of that architecture (autoscaler)');
+/**
+ * Nothing in the cluster can run the pod. Without `poolsKnown` the NodePools could not be read, so
+ * only the nodes are known (an autoscaler may still add one).
+ */
+export function nothingOffers(placed: readonly string[], offered: readonly string[], poolsKnown: boolean): string {
+  const what = offered.length > 0 ? offered.join(', ') : 'nothing';
+  if (!poolsKnown) return fit(`no node in the cluster is ${placed.join(' or ')} (nodes: `, what, '); the pod will wait for a node of that architecture (autoscaler)');
+  return fit(`no node or NodePool in this cluster offers ${placed.join(' or ')} (they offer `, what, '); the pod will stay Pending until one does');
 }
 
 export function pinnedUnsupported(pinned: readonly string[], supported: readonly string[]): string {
@@ -86,6 +92,8 @@ export function ephemeralMismatch(container: string, name: string, platforms: re
 
 export const reasonFallback = (defaultArch: string): string => `fallback: no image checked, default ${defaultArch}`;
 export const reasonPartial = (left: number, total: number): string => `partial: ${left} of ${total} images not checked`;
+export const reasonPending = (placed: readonly string[], poolsKnown: boolean): string =>
+  `pending: no node${poolsKnown ? ' or NodePool' : ''} offers ${clipMiddle(placed.join(','), 120)}`;
 
 function containerList(containers: string[]): string {
   const names = containers.map((name) => clipMiddle(printable(name), 40));

@@ -43,21 +43,14 @@ export function writePreferredAffinity(patch: PatchBuilder, pod: PodLike, arch: 
   patch.append(PREFERRED, { weight, preference: { matchExpressions: [{ key: ARCH_LABEL, operator: 'In', values: [arch] }] } });
 }
 
-/** Adds each configured toleration of the placed architectures that the pod does not already carry. */
-export function writeTolerations(
-  patch: PatchBuilder,
-  pod: PodLike,
-  architectures: readonly string[],
-  configured: Record<string, Toleration[]>,
-): void {
+/** Appends each toleration the pod does not carry yet (every field compared), in order, never twice. */
+export function writeTolerations(patch: PatchBuilder, pod: PodLike, wanted: readonly Toleration[]): void {
   const present = podTolerations(pod).map(tolerationKey);
-  for (const arch of architectures) {
-    for (const toleration of configured[arch] ?? []) {
-      const key = tolerationKey(toleration);
-      if (present.includes(key)) continue;
-      present.push(key);
-      patch.append(['spec', 'tolerations'], { ...toleration });
-    }
+  for (const toleration of wanted) {
+    const key = tolerationKey(toleration);
+    if (present.includes(key)) continue;
+    present.push(key);
+    patch.append(['spec', 'tolerations'], { ...toleration });
   }
 }
 

@@ -1,5 +1,6 @@
-// A Kubernetes API server fake on 127.0.0.1 speaking the real wire format for the three reads
-// Archy makes: secrets, service accounts (GET by name) and nodes (paged list). Unknown objects answer
+// A Kubernetes API server fake on 127.0.0.1 speaking the real wire format for the reads Archy
+// makes: secrets, service accounts (GET by name), nodes and cluster-scoped custom objects such as
+// Karpenter's NodePools (paged lists with a resourceVersion). Unknown objects and resources answer
 // with a `Status` object, as the API server does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,10 @@ export interface RecordedKubeRequest {
 export interface FakeNode {
   name: string;
   labels: Record<string, string>;
+  /** The Ready condition; true unless said otherwise. */
+  ready?: boolean;
+  /** Cordoned. */
+  unschedulable?: boolean;
 }
 
 export interface KubeFake {
@@ -31,6 +36,14 @@ export interface KubeFake {
   forbid(namespace: string, name: string): void;
   /** Makes node lists answer with this HTTP status (500, 403…) until set back to undefined. */
   failNodes(status: number | undefined): void;
+  /**
+   * Serves `items` (whole objects, e.g. karpenter.sh/v1 NodePools) as the cluster-scoped list at
+   * `path` (`/apis/<group>/<version>/<plural>`), paged, with a resourceVersion that grows with every
+   * change. Undefined: the resource is not served (its CRD is absent), 404.
+   */
+  setList(path: string, kind: string, items: object[] | undefined): void;
+  /** Makes the list at `path` answer with this HTTP status (403, 500…) until set back to undefined. */
+  failList(path: string, status: number | undefined): void;
   connection(bearerToken?: () => Promise<string>): KubeConnection;
   close(): Promise<void>;
 }
@@ -41,6 +54,9 @@ export async function startKubeFake(): Promise<KubeFake> {
   const forbidden = new Set<string>();
   let nodes: FakeNode[] = [];
   let nodeFailure: number | undefined;
+  const lists = new Map<string, { kind: string; items: object[] }>();
+  const listFailures = new Map<string, number>();
+  let resourceVersion = 7;
   const requests: RecordedKubeRequest[] = [];
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -93,7 +109,34 @@ export async function startKubeFake(): Promise<KubeFake> {
         kind: 'NodeList',
         apiVersion: 'v1',
         metadata: next ? { resourceVersion: '7', continue: next } : { resourceVersion: '7' },
-        items: page.map((node) => ({ kind: 'Node', apiVersion: 'v1', metadata: { name: node.name, labels: node.labels }, spec: {}, status: {} })),
+        items: page.map((node) => ({
+          kind: 'Node',
+          apiVersion: 'v1',
+          metadata: { name: node.name, labels: node.labels },
+          spec: node.unschedulable ? { unschedulable: true } : {},
+          status: { conditions: [{ type: 'Ready', status: node.ready === false ? 'False' : 'True', reason: node.ready === false ? 'KubeletNotReady' : 'KubeletReady' }] },
+        })),
+      });
+    }
+
+    const failure = listFailures.get(url.pathname);
+    if (failure !== undefined) {
+      const plural = url.pathname.split('/').pop() ?? '';
+      const group = url.pathname.split('/')[2] ?? '';
+      const message = failure === 403 ? `${plural}.${group} is forbidden: User "archy" cannot list resource "${plural}" in API group "${group}" at the cluster scope` : 'internal error';
+      return status(res, failure, failure === 403 ? 'Forbidden' : 'InternalError', message, { kind: plural });
+    }
+    const custom = lists.get(url.pathname);
+    if (custom !== undefined) {
+      const limit = Number(url.searchParams.get('limit') ?? '0') || custom.items.length || 1;
+      const start = Number(url.searchParams.get('continue') ?? '0') || 0;
+      const next = start + limit < custom.items.length ? String(start + limit) : undefined;
+      const groupVersion = url.pathname.split('/').slice(2, 4).join('/');
+      return json(res, 200, {
+        apiVersion: groupVersion,
+        kind: custom.kind,
+        metadata: next ? { resourceVersion: String(resourceVersion), continue: next } : { resourceVersion: String(resourceVersion) },
+        items: custom.items.slice(start, start + limit),
       });
     }
     return status(res, 404, 'NotFound', 'the server could not find the requested resource');
@@ -116,6 +159,15 @@ export async function startKubeFake(): Promise<KubeFake> {
     forbid: (namespace, name) => forbidden.add(`${namespace}/${name}`),
     failNodes: (code) => {
       nodeFailure = code;
+    },
+    setList(path, kind, items) {
+      resourceVersion += 1;
+      if (items === undefined) lists.delete(path);
+      else lists.set(path, { kind, items: structuredClone(items) });
+    },
+    failList(path, code) {
+      if (code === undefined) listFailures.delete(path);
+      else listFailures.set(path, code);
     },
     connection: (bearerToken) => ({ kind: 'direct', server: url, skipTLSVerify: true, bearerToken }),
     close: () =>

@@ -1,198 +1,96 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mostCommonArchitecture, NodeCensus } from '../../../lib/kube/census.ts';
-import { KubeError, type KubeApi, type KubeNode, type KubeNodePage } from '../../../lib/kube/kube-client.ts';
-import { Deadline } from '../../../lib/deadline.ts';
+import { readNodeCensus, readyNodeCounts } from '../../../lib/kube/census.ts';
+import { KubeError } from '../../../lib/kube/kube-client.ts';
+import type { KubeRest } from '../../../lib/kube/kube-rest.ts';
 
-function nodesApi(nodes: KubeNode[], calls: Array<{ limit: number; continue?: string }>, fail?: () => boolean): KubeApi {
+interface Asked {
+  path: string;
+  query: Record<string, string | undefined>;
+}
+
+const ready = { type: 'Ready', status: 'True' };
+
+function node(name: string, arch: string | undefined, extra: { conditions?: unknown[]; unschedulable?: boolean; deleting?: boolean } = {}): Record<string, unknown> {
   return {
-    getSecret: () => Promise.reject(new Error('unused')),
-    getServiceAccount: () => Promise.reject(new Error('unused')),
-    async listNodes(page) {
-      calls.push(page);
-      if (fail?.()) throw new KubeError(500, 'InternalError', 'nodes: InternalError (HTTP 500)');
-      const start = Number(page.continue ?? '0');
-      // Pages of 2 regardless of the limit asked, as a server may answer fewer than `limit`.
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: { name, labels: arch === undefined ? {} : { 'kubernetes.io/arch': arch }, ...(extra.deleting ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}) },
+    spec: extra.unschedulable ? { unschedulable: true } : {},
+    status: { conditions: extra.conditions ?? [{ type: 'MemoryPressure', status: 'False' }, ready] },
+  };
+}
+
+/** Pages of 2 whatever the limit asked, as a server may answer fewer than `limit`. */
+function pagedNodes(nodes: unknown[], asked: Asked[]): KubeRest {
+  return {
+    getJson(path, query) {
+      asked.push({ path, query });
+      const start = Number(query.continue ?? '0');
       const next = start + 2 < nodes.length ? String(start + 2) : undefined;
-      return { items: nodes.slice(start, start + 2), continue: next };
+      return Promise.resolve({ kind: 'NodeList', metadata: { resourceVersion: '812', ...(next ? { continue: next } : {}) }, items: nodes.slice(start, start + 2) });
     },
   };
 }
 
-const node = (name: string, arch?: string): KubeNode => ({ name, labels: arch ? { 'kubernetes.io/arch': arch, 'kubernetes.io/os': 'linux' } : {} });
-
-describe('NodeCensus', () => {
-  test('counts nodes per architecture across every page, asking for 500 at a time', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    const census = new NodeCensus({ kube: nodesApi([node('a', 'amd64'), node('b', 'arm64'), node('c', 'arm64'), node('d'), node('e', 'arm64')], calls) });
-    const deadline = new Deadline(1000);
-    assert.deepEqual(await census.architectures(deadline), { amd64: 1, arm64: 3 });
-    deadline.dispose();
-    assert.deepEqual(calls.map((c) => c.continue), [undefined, '2', '4']);
-    assert.ok(calls.every((c) => c.limit === 500));
+describe('Ready nodes per architecture', () => {
+  test('only nodes that can take a new pod count: Ready, not cordoned, not being deleted', () => {
+    const counts = readyNodeCounts([
+      node('a', 'amd64'),
+      node('b', 'arm64'),
+      node('c', 'arm64', { conditions: [{ type: 'Ready', status: 'False' }] }),
+      node('d', 'arm64', { conditions: [{ type: 'Ready', status: 'Unknown' }] }),
+      node('e', 'arm64', { conditions: [] }),
+      node('f', 'arm64', { unschedulable: true }),
+      node('g', 'arm64', { deleting: true }),
+      node('h', undefined),
+      node('i', 'arm64'),
+    ]);
+    assert.deepEqual(counts, { amd64: 1, arm64: 2 });
   });
 
-  test('cached for 5 minutes', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    let now = 0;
-    const census = new NodeCensus({ kube: nodesApi([node('a', 'amd64')], calls), now: () => now });
-    const deadline = new Deadline(1000);
-    await census.architectures(deadline);
-    now += 4 * 60_000;
-    await census.architectures(deadline);
-    assert.equal(calls.length, 1);
-    now += 2 * 60_000;
-    await census.architectures(deadline);
-    assert.equal(calls.length, 2);
-    deadline.dispose();
-  });
-
-  test('a failure never throws: undefined at first, the last known counts later, and it is counted', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    let failing = true;
-    let now = 0;
-    const counted: string[] = [];
-    const census = new NodeCensus({
-      kube: nodesApi([node('a', 'arm64')], calls, () => failing),
-      now: () => now,
-      metrics: { count: (name) => counted.push(name), timing: () => undefined },
-    });
-    const deadline = new Deadline(1000);
-    assert.equal(await census.architectures(deadline), undefined);
-    assert.deepEqual(counted, ['NodeCensusErrors']);
-    failing = false;
-    now += 60_000;
-    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
-    failing = true;
-    now += 6 * 60_000;
-    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
-    deadline.dispose();
-  });
-
-  test('a Kubernetes API that cannot even be built gives undefined, not an exception', async () => {
-    const census = new NodeCensus({ kube: () => Promise.reject(new KubeError(0, 'Unavailable', 'no Kubernetes API')) });
-    const deadline = new Deadline(1000);
-    assert.equal(await census.architectures(deadline), undefined);
-    deadline.dispose();
+  test('labels that are not architecture names do not count, and cannot reach an object prototype', () => {
+    const counts = readyNodeCounts([node('a', 'AMD64'), node('b', '__proto__'), node('c', 'x'.repeat(40)), node('d', 'amd64')]);
+    assert.deepEqual(counts, { amd64: 1 });
+    assert.equal(Object.getPrototypeOf(counts), Object.prototype);
+    assert.deepEqual(readyNodeCounts([null, 'node', { metadata: { labels: [] } }]), {});
   });
 });
 
-describe('NodeCensus: one refresh on its own budget', () => {
-  function heldApi(): { api: KubeApi; signals: AbortSignal[]; answer: (page: KubeNodePage) => void } {
-    const signals: AbortSignal[] = [];
-    const page = Promise.withResolvers<KubeNodePage>();
-    const api = nodesApi([], []);
-    api.listNodes = (_page, signal) => {
-      if (signal) signals.push(signal);
-      return page.promise;
-    };
-    return { api, signals, answer: page.resolve };
-  }
-
-  test('an admission whose deadline comes first gets the last known counts; the refresh goes on for the next', async () => {
-    const { api, signals, answer } = heldApi();
-    const census = new NodeCensus({ kube: api });
-    const short = new Deadline(1);
-    assert.equal(await census.architectures(short), undefined, 'nothing known yet, and no more waiting');
-    short.dispose();
-    assert.equal(signals.length, 1);
-    assert.equal(signals[0]?.aborted, false, 'the admission\'s deadline is not the refresh\'s');
-    const deadline = new Deadline(60_000);
-    const next = census.architectures(deadline);
-    answer({ items: [node('a', 'arm64')] });
-    assert.deepEqual(await next, { arm64: 1 });
-    deadline.dispose();
-    assert.equal(signals.length, 1, 'one refresh served both');
+describe('readNodeCensus', () => {
+  test('follows every page, 100 nodes at a time, and keeps the list resourceVersion', async () => {
+    const asked: Asked[] = [];
+    const nodes = [node('a', 'amd64'), node('b', 'arm64'), node('c', 'arm64'), node('d', undefined), node('e', 'arm64')];
+    const census = await readNodeCensus(pagedNodes(nodes, asked), AbortSignal.timeout(1000));
+    assert.deepEqual(census, { counts: { amd64: 1, arm64: 3 }, resourceVersion: '812' });
+    assert.deepEqual(asked.map((a) => [a.path, a.query.limit, a.query.continue]), [
+      ['/api/v1/nodes', '100', undefined],
+      ['/api/v1/nodes', '100', '2'],
+      ['/api/v1/nodes', '100', '4'],
+    ]);
   });
 
-  test('an API failure backs off for 30 seconds', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    let now = 0;
-    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64')], calls, () => calls.length === 1), now: () => now });
-    const deadline = new Deadline(60_000);
-    assert.equal(await census.architectures(deadline), undefined);
-    assert.equal(await census.architectures(deadline), undefined);
-    assert.equal(calls.length, 1, 'not asked again at once');
-    now += 30_000;
-    assert.deepEqual(await census.architectures(deadline), { arm64: 1 });
-    deadline.dispose();
+  test('given the last resourceVersion, asks for a list no older than it, on the first page only', async () => {
+    const asked: Asked[] = [];
+    await readNodeCensus(pagedNodes([node('a', 'amd64'), node('b', 'amd64'), node('c', 'amd64')], asked), AbortSignal.timeout(1000), '700');
+    assert.deepEqual(asked.map((a) => [a.query.resourceVersion, a.query.resourceVersionMatch, a.query.continue]), [
+      ['700', 'NotOlderThan', undefined],
+      [undefined, undefined, '2'],
+    ]);
   });
 
-  test('a refresh that runs out of its own budget starts no back-off', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    const api = nodesApi([node('a', 'amd64')], calls);
-    const answer = api.listNodes.bind(api);
-    // The first list answers only when its budget aborts it; the next one at once.
-    api.listNodes = (page, signal) => {
-      if (calls.length > 0) return answer(page, signal);
-      calls.push(page);
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
-    };
-    const census = new NodeCensus({ kube: api, refreshBudgetMs: 1, now: () => 0 });
-    const deadline = new Deadline(60_000);
-    assert.equal(await census.architectures(deadline), undefined);
-    assert.deepEqual(await census.architectures(deadline), { amd64: 1 }, 'asked again at once, at the same instant');
-    deadline.dispose();
+  test('an API error is passed on', async () => {
+    const rest: KubeRest = { getJson: () => Promise.reject(new KubeError(403, 'Forbidden', 'nodes: Forbidden (HTTP 403)')) };
+    await assert.rejects(readNodeCensus(rest, AbortSignal.timeout(1000)), { status: 403 });
   });
 
-  test('a Kubernetes client that timed out connecting starts no back-off either', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    const api = nodesApi([node('a', 'amd64')], calls);
-    let connects = 0;
-    const kube = async (): Promise<KubeApi> => {
-      connects++;
-      if (connects === 1) throw new KubeError(0, 'Timeout', 'Kubernetes API: no answer within the time budget');
-      return api;
-    };
-    const census = new NodeCensus({ kube, now: () => 0 });
-    const deadline = new Deadline(60_000);
-    assert.equal(await census.architectures(deadline), undefined);
-    assert.deepEqual(await census.architectures(deadline), { amd64: 1 });
-    deadline.dispose();
-  });
-});
-
-describe('mostCommonArchitecture', () => {
-  test('the most common node architecture', () => {
-    assert.equal(mostCommonArchitecture({ amd64: 2, arm64: 5 }, 'amd64'), 'arm64');
-  });
-  test('a tie that includes the default goes to the default', () => {
-    assert.equal(mostCommonArchitecture({ arm64: 3, amd64: 3 }, 'amd64'), 'amd64');
-    assert.equal(mostCommonArchitecture({ arm64: 3, amd64: 3 }, 'arm64'), 'arm64');
-  });
-  test('other ties are broken alphabetically', () => {
-    assert.equal(mostCommonArchitecture({ s390x: 4, arm64: 4, amd64: 1 }, 'amd64'), 'arm64');
-  });
-  test('nothing known: no answer (the policy then uses the default)', () => {
-    assert.equal(mostCommonArchitecture(undefined, 'amd64'), undefined);
-    assert.equal(mostCommonArchitecture({}, 'arm64'), undefined);
-    assert.equal(mostCommonArchitecture({ arm64: 0 }, 'amd64'), undefined);
-  });
-});
-
-describe('census for admissions (current)', () => {
-  test('answers at once from what it knows and refreshes in the background', async () => {
-    const calls: Array<{ limit: number; continue?: string }> = [];
-    let now = 0;
-    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64'), node('b', 'arm64'), node('c', 'amd64')], calls), now: () => now });
-    assert.equal(census.current(), undefined, 'nothing known yet: the admission does not wait');
-    assert.equal(calls.length, 0, 'the refresh has started but not answered');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(census.current(), { amd64: 1, arm64: 2 });
-    const listed = calls.length;
-    now += 60_000;
-    census.current();
-    assert.equal(calls.length, listed, 'fresh counts are not fetched again');
-    now += 5 * 60_000;
-    assert.deepEqual(census.current(), { amd64: 1, arm64: 2 }, 'stale counts still answer while the refresh runs');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.ok(calls.length > listed, 'stale counts were refreshed');
+  test('a list that never ends is refused, not followed forever', async () => {
+    const rest: KubeRest = { getJson: () => Promise.resolve({ metadata: { continue: 'again' }, items: [] }) };
+    await assert.rejects(readNodeCensus(rest, AbortSignal.timeout(1000)), { reason: 'TooMany' });
   });
 
-  test('a failing API leaves the admission with no counts and no error', async () => {
-    const census = new NodeCensus({ kube: nodesApi([node('a', 'arm64')], [], () => true) });
-    assert.equal(census.current(), undefined);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(census.current(), undefined);
+  test('an answer that is not a list is refused', async () => {
+    const rest: KubeRest = { getJson: () => Promise.resolve({ kind: 'Status' }) };
+    await assert.rejects(readNodeCensus(rest, AbortSignal.timeout(1000)), { reason: 'InvalidResponse' });
   });
 });

@@ -140,17 +140,18 @@ describe('no common architecture', () => {
 });
 
 describe('cluster architectures', () => {
-  test('warns that the pod will wait when no node of an allowed architecture exists', () => {
+  test('warns that the pod will wait when no node of an allowed architecture exists and NodePools are not known', () => {
     const decision = assertMutation(
-      decide({ pod: pod(), resolutions: [resolved('nginx:1', 'linux/arm64')] }, withPolicy({ clusterArchitectures: ['amd64'] })),
+      decide({ pod: pod(), resolutions: [resolved('nginx:1', 'linux/arm64')] }, withPolicy({ cluster: { nodes: { amd64: 3 } } })),
     );
     assert.equal(decision.warnings.length, 1);
     assert.match(decision.warnings[0] ?? '', /no node in the cluster is arm64.*wait for a node of that architecture \(autoscaler\)/);
+    assert.equal(decision.reason, 'pending: no node offers arm64');
   });
 
   test('no warning when one allowed architecture has nodes', () => {
     const decision = assertMutation(
-      decide({ pod: pod(), resolutions: [resolved('nginx:1', 'linux/arm64', 'linux/amd64')] }, withPolicy({ clusterArchitectures: ['amd64'] })),
+      decide({ pod: pod(), resolutions: [resolved('nginx:1', 'linux/arm64', 'linux/amd64')] }, withPolicy({ cluster: { nodes: { amd64: 3 } } })),
     );
     assert.deepEqual(decision.warnings, []);
   });
