@@ -8,8 +8,10 @@ import { parseReview, type AdmissionResponse } from '../../../lib/admission/revi
 import type { Config } from '../../../lib/config.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { noopMetrics } from '../../../lib/metrics/metrics.ts';
+import type { ClusterView } from '../../../lib/placement/index.ts';
 import type { ImageResolution } from '../../../lib/types.ts';
 import { podAdmissionReview } from '../review.ts';
+import type { ClusterViewLike } from './arbitraries.ts';
 import { allowedArchitectures, checkOutcome, pinning, type Violation } from './placement-rules.ts';
 import { abbreviate, formatReport } from './report.ts';
 import type { Node } from './scheduling.ts';
@@ -20,7 +22,7 @@ export interface Answered {
   errors: string[];
 }
 
-export async function admit(config: Config, pod: unknown, answers: ReadonlyMap<string, ImageResolution>): Promise<Answered> {
+export async function admit(config: Config, pod: unknown, answers: ReadonlyMap<string, ImageResolution>, view?: ClusterViewLike): Promise<Answered> {
   const errors: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -35,7 +37,9 @@ export async function admit(config: Config, pod: unknown, answers: ReadonlyMap<s
       return Promise.resolve({ resolutions, tiers: {}, warnings: [], pendingWrites: Promise.resolve() });
     },
   };
-  const admitter = createAdmitter({ config, resolver, logger: createLogger('error', sink), metrics: noopMetrics });
+  // The view is handed over as read from the cluster: its taints are not checked before placement sees them.
+  const clusterView = (): ClusterView | undefined => view as ClusterView | undefined;
+  const admitter = createAdmitter({ config, resolver, logger: createLogger('error', sink), metrics: noopMetrics, clusterView });
   const review = parseReview(podAdmissionReview('3f1c2a9e-0000-4000-8000-000000000001', pod, { namespace: 'default' }));
   const response = await admitter(review);
   return { response, errors };
@@ -58,13 +62,14 @@ export async function admitAndCheck(input: {
   images: readonly string[];
   answers: ReadonlyMap<string, ImageResolution>;
   nodes: readonly Node[];
+  view?: ClusterViewLike;
 }): Promise<Checked> {
-  const { config, pod, images, answers, nodes } = input;
+  const { config, pod, images, answers, nodes, view } = input;
   const violations: Violation[] = [];
   const allowed = allowedArchitectures(images, answers, config.defaultArch);
   let first: Answered;
   try {
-    first = await admit(config, structuredClone(pod), answers);
+    first = await admit(config, structuredClone(pod), answers, view);
   } catch (error) {
     violations.push({ rule: 'never throws', detail: `the admission threw: ${(error as Error).stack ?? String(error)}` });
     return { violations, report: formatReport({ config: input.configName, pod, images, answers, allowed, pinning: pinning(pod), patch: undefined, warnings: undefined, violations }) };
@@ -84,14 +89,14 @@ export async function admitAndCheck(input: {
   }
   if (patched !== undefined) {
     violations.push(
-      ...checkOutcome({ before: pod, after: patched, warnings: response.warnings ?? [], allowed, configuredTolerations: config.archTolerations, nodes }),
+      ...checkOutcome({ before: pod, after: patched, warnings: response.warnings ?? [], allowed, configuredTolerations: config.archTolerations, nodes, view }),
     );
-    const second = await admit(config, structuredClone(patched), answers).catch((error: unknown) => ({ error }));
+    const second = await admit(config, structuredClone(patched), answers, view).catch((error: unknown) => ({ error }));
     if ('error' in second) violations.push({ rule: 'never throws', detail: `the second admission threw: ${String(second.error)}` });
     else if (second.response.patch !== undefined) {
       violations.push({ rule: 'idempotent', detail: `admitting the patched pod again yields a patch: ${JSON.stringify(abbreviate(decodePatch(second.response)))}` });
     }
   }
-  const report = formatReport({ config: input.configName, pod, patched, images, answers, allowed, pinning: pinning(pod), patch, warnings: response.warnings, violations });
+  const report = formatReport({ config: input.configName, pod, patched, images, answers, allowed, pinning: pinning(pod), patch, warnings: response.warnings, violations, view });
   return { violations, report };
 }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { ImageResolution, Platform } from '../../../lib/types.ts';
 import { ANNOTATIONS_LIMIT_BYTES } from './validation.ts';
-import { ARCH_LABEL, BETA_ARCH_LABEL, CORES_LABEL, HOSTNAME_LABEL, NODE_ARCHITECTURES, POOL_LABEL, ZONE_LABEL } from './scheduling.ts';
+import { ARCH_LABEL, BETA_ARCH_LABEL, CORES_LABEL, HOSTNAME_LABEL, NODE_ARCHITECTURES, NODE_POOLS, POOL_LABEL, ZONE_LABEL } from './scheduling.ts';
 
 export const IMAGES = [
   'nginx:1.27',
@@ -35,11 +35,26 @@ export type AnswerCase =
   | { ok: true; huge: number; plus: string[] }
   | { ok: false; error: keyof typeof ERRORS };
 
+/** What the cluster view says: Ready nodes per architecture, and which NodePools (indexes into NODE_POOLS) opted in to tolerations. */
+export interface ViewCase {
+  nodes: Record<string, number>;
+  /** Undefined: the NodePools could not be read. */
+  pools?: Array<[index: number, tolerate: boolean]>;
+}
+
 export interface AdmissionCase {
   config: 'defaults' | 'arm64-toleration';
   pod: PodCase;
   /** One per entry of IMAGES (only the pod's images are asked for). */
   answers: AnswerCase[];
+  /** Undefined: nothing known of the cluster. */
+  view?: ViewCase;
+}
+
+/** The cluster view as placement takes it (lib/placement ClusterView, written here from the description). */
+export interface ClusterViewLike {
+  nodes: Record<string, number>;
+  nodePools?: Array<{ name: string; architectures: string[]; taints: Array<{ key: string; value?: string; effect: string }>; weight: number; tolerate: boolean }>;
 }
 
 // ---- registry answers -------------------------------------------------------------------------
@@ -214,6 +229,8 @@ const TOLERATIONS: Array<Record<string, unknown>> = [
   { key: ARCH_LABEL, operator: 'Equal', value: 's390x', effect: 'NoExecute' },
   { operator: 'Exists' },
   { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+  { key: 'arch', value: 'arm64', effect: 'NoSchedule' },
+  { key: 'CriticalAddonsOnly', operator: 'Exists' },
 ];
 
 const ANNOTATION_KEYS = ['example.com/owner', 'team', 'app.kubernetes.io/name', 'a.b.example/c-d_e.f', 'x/y'];
@@ -229,11 +246,35 @@ const podCase: fc.Arbitrary<PodCase> = fc.record({
   tildeKey: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
 
-export const admissionCase: fc.Arbitrary<AdmissionCase> = fc.record({
-  config: fc.constantFrom('defaults' as const, 'arm64-toleration' as const),
-  pod: podCase,
-  answers: fc.tuple(...IMAGES.map(() => answer)),
-});
+const viewCase: fc.Arbitrary<ViewCase> = fc.record(
+  {
+    nodes: fc.record({ amd64: fc.nat(3), arm64: fc.nat(3), s390x: fc.nat(1) }, { requiredKeys: [] }),
+    pools: fc.uniqueArray(fc.tuple(fc.nat(NODE_POOLS.length - 1), fc.boolean()), { selector: ([index]) => index, maxLength: NODE_POOLS.length }),
+  },
+  { requiredKeys: ['nodes'] },
+);
+
+export const admissionCase: fc.Arbitrary<AdmissionCase> = fc.record(
+  {
+    config: fc.constantFrom('defaults' as const, 'arm64-toleration' as const),
+    pod: podCase,
+    answers: fc.tuple(...IMAGES.map(() => answer)),
+    view: fc.option(viewCase, { freq: 4, nil: undefined }),
+  },
+  { requiredKeys: ['config', 'pod', 'answers'] },
+);
+
+export function buildView(described: ViewCase | undefined): ClusterViewLike | undefined {
+  if (described === undefined) return undefined;
+  const view: ClusterViewLike = { nodes: { ...described.nodes } };
+  if (described.pools !== undefined) {
+    view.nodePools = described.pools.map(([index, tolerate]) => {
+      const pool = NODE_POOLS[index] as (typeof NODE_POOLS)[number];
+      return { name: pool.name, architectures: [...pool.architectures], taints: pool.taints.map((taint) => ({ ...taint })), weight: pool.weight, tolerate };
+    });
+  }
+  return view;
+}
 
 export const TILDE_KEY = 'example.com/a~b';
 const FILLER_KEY = 'example.com/big-config';

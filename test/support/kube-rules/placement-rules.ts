@@ -2,8 +2,9 @@
 // and not from lib/placement. Given the pod before and after the patch, the warnings and the
 // registry answers, it lists every rule the admission broke, naming the node that shows it.
 import type { ImageResolution } from '../../../lib/types.ts';
-import { ARCH_LABELS, archOf, canUse, placementMatches, twinOf, type Node } from './scheduling.ts';
-import { isLabelValue, podProblems, warningProblems } from './validation.ts';
+import type { ClusterViewLike } from './arbitraries.ts';
+import { ARCH_LABELS, archOf, canUse, isValidTaint, placementMatches, tolerates, twinOf, type Node } from './scheduling.ts';
+import { ANNOTATIONS_LIMIT_BYTES, isLabelValue, podProblems, warningProblems } from './validation.ts';
 
 /** More platforms than this in one answer: the image counts as unresolved. */
 export const PLATFORM_CAP = 64;
@@ -119,6 +120,8 @@ export interface Outcome {
   allowed: Allowed;
   configuredTolerations: Readonly<Record<string, readonly TolerationLike[]>>;
   nodes: readonly Node[];
+  /** The cluster view the admission was given; undefined: none. */
+  view?: ClusterViewLike;
 }
 
 /** Every broken rule; empty when the admission did what §2 asks. */
@@ -146,7 +149,7 @@ export function checkOutcome(outcome: Outcome): Violation[] {
     if (warnings.length === 0) violations.push({ rule: 'no common arch: warning', detail: 'no architecture is common to the images, and no warning says so' });
     return violations;
   }
-  violations.push(...placementViolations(outcome));
+  violations.push(...placementViolations(outcome), ...viewViolations(outcome));
   return violations;
 }
 
@@ -176,6 +179,70 @@ function placementViolations({ before, after, warnings, allowed, configuredToler
       if (!afterTolerations.some((present) => sameToleration(present, toleration))) {
         violations.push({ rule: 'tolerations: configured', node: reachable.name, detail: `the pod may run on ${arch} (${reachable.name}) but lacks the configured toleration ${JSON.stringify(toleration)}` });
       }
+    }
+  }
+  return violations;
+}
+
+/**
+ * With a cluster view (issue 12): a pod nothing can run is said to wait; the preference names an
+ * architecture something offers; the NodePools that opted in and can run the pod have their taints
+ * tolerated, and no toleration is added that neither the configuration nor such a pool asked for;
+ * `archy.io/nodepools` names exactly the pools that can run the pod, heaviest first.
+ */
+function viewViolations({ before, after, warnings, allowed, configuredTolerations, view }: Outcome): Violation[] {
+  if (view === undefined) return [];
+  const violations: Violation[] = [];
+  const S = allowed.architectures;
+  const pools = view.nodePools ?? [];
+  const offered = (arch: string): boolean => (Object.hasOwn(view.nodes, arch) && (view.nodes[arch] ?? 0) > 0) || pools.some((pool) => pool.architectures.includes(arch));
+  const informative = Object.values(view.nodes).some((count) => count > 0) || pools.length > 0;
+  const annotations = record(record(after)?.metadata)?.annotations as Json | undefined;
+  const written = annotations?.['archy.io/architectures'] !== undefined;
+  // A pod Archy left alone (e.g. required terms that match no node at all) owes the view nothing.
+  if (!written && schedulingUnchanged(before, after)) return violations;
+
+  if (informative && !S.some(offered)) {
+    if (warnings.length === 0) violations.push({ rule: 'pending: warning', detail: `nothing in the view offers any of S = [${S.join(', ')}], and no warning says the pod will wait` });
+    if (written && annotations?.['archy.io/reason'] === undefined) violations.push({ rule: 'pending: reason', detail: 'nothing in the view offers S, and archy.io/reason does not say so' });
+  }
+
+  const preferredBefore = list(record(record(record(record(before)?.spec)?.affinity)?.nodeAffinity)?.preferredDuringSchedulingIgnoredDuringExecution).length;
+  const added = list(record(record(record(record(after)?.spec)?.affinity)?.nodeAffinity)?.preferredDuringSchedulingIgnoredDuringExecution).slice(preferredBefore);
+  for (const term of added) {
+    const archs = list(record(record(term)?.preference)?.matchExpressions).flatMap((e) => list(record(e)?.values)).filter((v): v is string => typeof v === 'string');
+    const bad = archs.find((arch) => !S.includes(arch) || (informative && !offered(arch)));
+    if (bad !== undefined) violations.push({ rule: 'preferred: offered', detail: `the added preferred term names ${bad}, which is not in S or which nothing in the view offers` });
+  }
+
+  const eligible = pools.filter((pool) => pool.architectures.some((arch) => S.includes(arch)));
+  const tolerationsBefore = list(record(record(before)?.spec)?.tolerations);
+  const tolerationsAfter = list(record(record(after)?.spec)?.tolerations);
+  const wantedTaints = eligible.filter((pool) => pool.tolerate).flatMap((pool) => pool.taints.filter(isValidTaint).map((taint) => ({ pool: pool.name, taint })));
+  for (const { pool, taint } of wantedTaints) {
+    if (!tolerationsAfter.some((toleration) => tolerates(toleration, taint))) {
+      violations.push({ rule: 'tolerations: pools', detail: `NodePool ${pool} opted in and offers an architecture of S, but its taint ${JSON.stringify(taint)} is not tolerated` });
+    }
+  }
+  for (const toleration of tolerationsAfter.slice(tolerationsBefore.length)) {
+    const configured = S.some((arch) => (configuredTolerations[arch] ?? []).some((wanted) => sameToleration(wanted, toleration)));
+    if (!configured && !wantedTaints.some(({ taint }) => tolerates(toleration, taint))) {
+      violations.push({ rule: 'tolerations: unasked', detail: `added toleration ${JSON.stringify(toleration)} is neither configured for S nor for a taint of a NodePool that opted in and can run the pod` });
+    }
+  }
+
+  const named = annotations?.['archy.io/nodepools'];
+  if (typeof named === 'string') {
+    const names = named.split(',');
+    const expected = eligible.map((pool) => pool.name).sort();
+    if (!sameJson([...names].sort(), expected)) violations.push({ rule: 'nodepools: annotation', detail: `archy.io/nodepools is ${JSON.stringify(named)}; the pools that can run the pod are [${expected.join(', ')}]` });
+    const weights = names.map((name) => pools.find((pool) => pool.name === name)?.weight ?? -1);
+    if (weights.some((weight, index) => index > 0 && weight > (weights[index - 1] as number))) violations.push({ rule: 'nodepools: order', detail: `archy.io/nodepools ${JSON.stringify(named)} is not heaviest first` });
+  } else if (written && eligible.length > 0) {
+    const value = eligible.map((pool) => pool.name).join(',');
+    const used = Object.entries(annotations ?? {}).reduce((sum, [key, v]) => sum + Buffer.byteLength(key) + Buffer.byteLength(String(v)), 0);
+    if (used + Buffer.byteLength('archy.io/nodepools') + Buffer.byteLength(value) <= ANNOTATIONS_LIMIT_BYTES) {
+      violations.push({ rule: 'nodepools: annotation', detail: `archy.io/nodepools is missing though ${eligible.length} pools can run the pod and it would fit` });
     }
   }
   return violations;

@@ -37,6 +37,8 @@ export interface Report {
   patch: unknown;
   warnings: readonly string[] | undefined;
   violations: readonly Violation[];
+  /** The cluster view the admission was given. */
+  view?: unknown;
 }
 
 export function formatReport(report: Report): string {
@@ -52,6 +54,7 @@ export function formatReport(report: Report): string {
     `annotations before: ${JSON.stringify(abbreviate((report.pod as { metadata?: { annotations?: unknown } }).metadata?.annotations ?? null))}`,
     `patch: ${JSON.stringify(abbreviate(report.patch))}`,
     `warnings: ${JSON.stringify(report.warnings ?? [])}`,
+    `cluster view: ${report.view === undefined ? 'unknown' : JSON.stringify(report.view)}`,
   ];
   return lines.join('\n');
 }

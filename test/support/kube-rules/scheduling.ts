@@ -3,7 +3,7 @@
 // A pod may use a node when its nodeSelector matches, one of its required node selector terms
 // matches (terms are ORed, requirements within a term ANDed), and every NoSchedule/NoExecute taint
 // of the node is tolerated.
-import { isInt64, isLabelValue } from './validation.ts';
+import { isInt64, isLabelValue, isQualifiedName } from './validation.ts';
 
 export const ARCH_LABEL = 'kubernetes.io/arch';
 export const BETA_ARCH_LABEL = 'beta.kubernetes.io/arch';
@@ -12,6 +12,7 @@ export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const POOL_LABEL = 'example.com/pool';
 export const CORES_LABEL = 'example.com/cores';
+export const NODEPOOL_LABEL = 'karpenter.sh/nodepool';
 
 export interface Taint {
   key: string;
@@ -75,6 +76,49 @@ export function nodeUniverse(): Node[] {
     }
   }
   return nodes;
+}
+
+/**
+ * Karpenter NodePools as a cluster view may report them (Ready ones): EKS Auto Mode's two, a tainted
+ * Graviton pool, a heavy tainted s390x pool, and one whose first taint no node could carry (a key
+ * that is not a label key: it must never become a toleration).
+ */
+export interface PoolDefinition {
+  name: string;
+  architectures: string[];
+  taints: Array<{ key: string; value?: string; effect: string }>;
+  weight: number;
+}
+
+export const NODE_POOLS: PoolDefinition[] = [
+  { name: 'general-purpose', architectures: ['amd64'], taints: [], weight: 0 },
+  { name: 'system', architectures: ['amd64', 'arm64'], taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }], weight: 0 },
+  { name: 'graviton', architectures: ['arm64'], taints: [{ key: 'arch', value: 'arm64', effect: 'NoSchedule' }], weight: 10 },
+  {
+    name: 'mainframe',
+    architectures: ['s390x'],
+    taints: [{ key: 'dedicated', value: 'mainframe', effect: 'NoExecute' }, { key: 'example.com/slow', effect: 'PreferNoSchedule' }],
+    weight: 50,
+  },
+  { name: 'odd', architectures: ['arm', 'riscv64'], taints: [{ key: 'bad key', effect: 'NoSchedule' }, { key: 'example.com/odd', value: 'yes', effect: 'NoSchedule' }], weight: 5 },
+];
+
+/** A taint a node can carry (and so a pod must tolerate): the API server's rules for node taints. */
+export function isValidTaint(taint: { key: string; value?: string; effect: string }): taint is Taint {
+  return isQualifiedName(taint.key) && (taint.value === undefined || isLabelValue(taint.value)) && ['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(taint.effect);
+}
+
+/** The nodes the NodePools launch: one per pool, architecture and zone, labelled with the pool, carrying its (valid) taints. */
+export function nodePoolNodes(): Node[] {
+  return NODE_POOLS.flatMap((pool) =>
+    pool.architectures.flatMap((arch) =>
+      ZONES.map((zone) => {
+        const name = `${pool.name}-${arch}-${zone}`;
+        const labels = { [ARCH_LABEL]: arch, [BETA_ARCH_LABEL]: arch, [HOSTNAME_LABEL]: name, [ZONE_LABEL]: zone, 'kubernetes.io/os': 'linux', [NODEPOOL_LABEL]: pool.name };
+        return { name, labels, taints: pool.taints.filter(isValidTaint) };
+      }),
+    ),
+  );
 }
 
 export const archOf = (node: Node): string => node.labels[ARCH_LABEL] as string;

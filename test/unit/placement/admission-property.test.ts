@@ -13,9 +13,9 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig, type Config } from '../../../lib/config.ts';
 import type { ImageResolution } from '../../../lib/types.ts';
 import { admitAndCheck } from '../../support/kube-rules/admission.ts';
-import { admissionCase, buildAnswers, buildPod, podImages, TILDE_KEY } from '../../support/kube-rules/arbitraries.ts';
+import { admissionCase, buildAnswers, buildPod, buildView, podImages, TILDE_KEY } from '../../support/kube-rules/arbitraries.ts';
 import { allowedArchitectures, checkOutcome } from '../../support/kube-rules/placement-rules.ts';
-import { nodeUniverse } from '../../support/kube-rules/scheduling.ts';
+import { nodePoolNodes, nodeUniverse } from '../../support/kube-rules/scheduling.ts';
 import { podProblems } from '../../support/kube-rules/validation.ts';
 
 const ARM64_TAINT_TOLERATION = [{ key: 'kubernetes.io/arch', operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }];
@@ -23,8 +23,9 @@ const CONFIGS: Record<'defaults' | 'arm64-toleration', Config> = {
   defaults: loadConfig({}),
   'arm64-toleration': loadConfig({ ARCHY_ARCH_TOLERATIONS: JSON.stringify({ arm64: ARM64_TAINT_TOLERATION }) }),
 };
-const NODES = nodeUniverse();
-// ~3 ms a run (two admissions, two schema validations, ~100 nodes twice): about 3 s in all.
+// The node universe, and the nodes the NodePools of a cluster view launch (tainted as their pool).
+const NODES = [...nodeUniverse(), ...nodePoolNodes()];
+// ~3 ms a run (two admissions, two schema validations, ~120 nodes twice): about 3 s in all.
 // ARCHY_PROPERTY_RUNS and ARCHY_PROPERTY_SEED replay or widen a run.
 const NUM_RUNS = Number(process.env.ARCHY_PROPERTY_RUNS ?? 1000);
 
@@ -43,6 +44,7 @@ describe('admission placement property (independent checker)', () => {
           images: podImages(generated.pod),
           answers: buildAnswers(generated.answers),
           nodes: NODES,
+          view: buildView(generated.view),
         });
         if (violations.length > 0) assert.fail(report);
       }),
@@ -106,6 +108,47 @@ describe('the independent checker catches known-bad placements', () => {
     assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(250)}`]), ['warnings']);
     assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(249)}`]), []);
     assert.deepEqual(rules(pod({}), placed, ['archy: denied \u001b[31m']), ['warnings']);
+  });
+});
+
+// The checker's cluster-view rules, on hand-made outcomes.
+describe('the independent checker catches known-bad placements with a cluster view', () => {
+  const graviton = { name: 'graviton', architectures: ['arm64'], taints: [{ key: 'arch', value: 'arm64', effect: 'NoSchedule' }], weight: 10, tolerate: true };
+  const general = { name: 'general-purpose', architectures: ['amd64'], taints: [], weight: 0, tolerate: false };
+  const pod = (spec: Record<string, unknown>, annotations: Record<string, string> = {}): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', annotations },
+    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], ...spec },
+  });
+  const allowedFor = (...archs: string[]) => allowedArchitectures(['nginx:1.27'], answersFor(['nginx:1.27'], () => archs), 'amd64');
+  const on = (arch: string, extra: Record<string, unknown> = {}) => pod({ nodeSelector: { 'kubernetes.io/arch': arch }, ...extra }, { 'archy.io/architectures': arch });
+  const rules = (after: unknown, archs: string[], view: { nodes: Record<string, number>; nodePools?: Array<typeof graviton> }, warnings: string[] = []): string[] =>
+    [...new Set(checkOutcome({ before: pod({}), after, warnings, allowed: allowedFor(...archs), configuredTolerations: {}, nodes: NODES, view }).map((v) => v.rule))].sort();
+  const tolerated = { tolerations: [{ key: 'arch', operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }] };
+
+  test('right: an arm64 pod tolerates the opted-in Graviton pool and names it', () => {
+    const after = pod({ nodeSelector: { 'kubernetes.io/arch': 'arm64' }, ...tolerated }, { 'archy.io/architectures': 'arm64', 'archy.io/nodepools': 'graviton' });
+    assert.deepEqual(rules(after, ['arm64'], { nodes: {}, nodePools: [graviton, general] }), []);
+  });
+  test('the opted-in pool that can run the pod left untolerated', () => {
+    assert.ok(rules(on('arm64'), ['arm64'], { nodes: {}, nodePools: [graviton] }).includes('tolerations: pools'));
+  });
+  test("an amd64 pod given the Graviton pool's toleration", () => {
+    assert.deepEqual(rules(on('amd64', tolerated), ['amd64'], { nodes: { amd64: 1 } , nodePools: [graviton] }), ['tolerations: unasked']);
+  });
+  test('a pod nothing can run, without a warning', () => {
+    assert.deepEqual(rules(pod({ nodeSelector: { 'kubernetes.io/arch': 's390x' } }, { 'archy.io/architectures': 's390x' }), ['s390x'], { nodes: { amd64: 2 }, nodePools: [] }), ['pending: reason', 'pending: warning']);
+  });
+  test('a preferred architecture nothing offers', () => {
+    const prefers = (arch: string) => ({ preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [arch] }] } }] });
+    const after = (arch: string) => pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }] }] }, ...prefers(arch) } } }, { 'archy.io/architectures': 'amd64,arm64' });
+    assert.deepEqual(rules(after('arm64'), ['amd64', 'arm64'], { nodes: { amd64: 3 } }), ['preferred: offered']);
+    assert.deepEqual(rules(after('amd64'), ['amd64', 'arm64'], { nodes: { amd64: 3 } }), []);
+  });
+  test('archy.io/nodepools naming a pool that cannot run the pod, or left out when it fits', () => {
+    assert.deepEqual(rules(pod({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } }, { 'archy.io/architectures': 'amd64', 'archy.io/nodepools': 'graviton,general-purpose' }), ['amd64'], { nodes: {}, nodePools: [graviton, general] }), ['nodepools: annotation']);
+    assert.deepEqual(rules(on('amd64'), ['amd64'], { nodes: {}, nodePools: [graviton, general] }), ['nodepools: annotation']);
   });
 });
 
