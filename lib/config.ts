@@ -229,7 +229,7 @@ class Reader {
   bindAddress(name: string, fallback: string): string {
     const value = this.optional(name);
     if (value === undefined) return fallback;
-    if (isIP(value) === 0 && (value.length > 253 || !value.split('.').every(isDns1123Label))) {
+    if (isIP(value) === 0 && (value.length > 253 || !value.toLowerCase().split('.').every(isDns1123Label))) {
       this.#fail(name, 'an IP address (0.0.0.0 for every interface) or a host name of this machine', value);
       return fallback;
     }
