@@ -1,11 +1,9 @@
-// `npm run local`: the webhook over HTTPS on ARCHY_PORT (default 8443) for a kind or dev cluster.
-// Uses ARCHY_TLS_CERT_FILE/ARCHY_TLS_KEY_FILE, or a self-signed certificate made at start.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+// `npm run local`: the webhook over HTTPS on ARCHY_HOST:ARCHY_PORT (default 127.0.0.1:8443) for a
+// kind or dev cluster. Uses ARCHY_TLS_CERT_FILE/ARCHY_TLS_KEY_FILE, or the self-signed certificate
+// kept in ARCHY_TLS_DIR (`.archy/`), made there once and reused until it nears expiry.
 import { ConfigError, loadConfig } from '../lib/config.ts';
-import { selfSignedCertificate } from '../lib/local/certificate.ts';
-import { startLocalServer } from '../lib/local/server.ts';
+import { StartupError } from '../lib/local/listen-error.ts';
+import { startLocalWebhook, tlsDir } from '../lib/local/webhook.ts';
 
 let config;
 try {
@@ -16,18 +14,25 @@ try {
   process.exit(2);
 }
 const { handler } = await import('./webhook.ts');
-const tls = config.tlsCertFile && config.tlsKeyFile
-  ? { cert: readFileSync(config.tlsCertFile, 'utf8'), key: readFileSync(config.tlsKeyFile, 'utf8') }
-  : await selfSignedCertificate(['localhost', hostname(), 'host.docker.internal'], ['127.0.0.1', '::1']);
-const server = await startLocalServer({ handler, port: config.port, ...tls });
-const certFile = join(mkdtempSync(join(tmpdir(), 'archy-')), 'tls.crt');
-writeFileSync(certFile, tls.cert);
+let webhook;
+try {
+  webhook = await startLocalWebhook(config, handler, tlsDir());
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  console.error(`archy: ${error.message}`);
+  process.exit(1);
+}
 console.log(JSON.stringify({
   msg: 'archy local server listening',
-  url: `${server.url}/mutate${config.webhookToken ? '/<ARCHY_WEBHOOK_TOKEN>' : ''}`,
-  certificate: certFile,
-  caBundle: Buffer.from(tls.cert).toString('base64'),
+  listening: webhook.listening,
+  url: webhook.url,
+  clusterUrl: webhook.clusterUrl,
+  ...(webhook.reachableFromCluster ? {} : { note: 'listening on loopback only: a cluster reaches it once ARCHY_HOST=0.0.0.0 (or the docker bridge address)' }),
+  certificate: webhook.certFile,
+  certificateState: webhook.certificate,
+  ...(webhook.validTo ? { certificateValidTo: webhook.validTo.toISOString() } : {}),
+  caBundle: webhook.caBundle,
 }));
-const stop = (): void => void server.close().then(() => process.exit(0));
+const stop = (): void => void webhook.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -13,12 +13,13 @@ export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<La
 export interface LocalServerOptions {
   handler: LambdaHandler;
   port: number;
+  /** The address to listen on; 127.0.0.1 (this machine only) when absent. */
   host?: string;
   cert: string;
   key: string;
 }
 
-export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; port: number; close(): Promise<void> }> {
   const server = createServer({ cert: options.cert, key: options.key }, (request, response) => {
     serve(options.handler, request, response).catch((error: unknown) => {
       response.writeHead(500, { 'content-type': 'application/json' });
@@ -28,12 +29,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
     server,
     url: `https://localhost:${port}`,
+    port,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
