@@ -1,8 +1,9 @@
 // Child processes for end-to-end tests: spawned with a clean, explicit environment and always
 // stopped, so a failing test leaves nothing running.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The environment a newcomer's shell would have, minus anything AWS or ARCHY that could leak in. */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
