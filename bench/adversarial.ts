@@ -17,7 +17,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -90,6 +90,8 @@ export interface AdversarialCase {
 export interface AdversarialResult {
   date: string;
   commit: string;
+  /** The machine's load average when the run started: latency figures inflate on a busy machine. */
+  loadAverage: number[];
   nodeOptions: string;
   big: { bytes: number; entries: number };
   nested: { topBytes: number; children: number };
@@ -107,6 +109,7 @@ function step(text: string): void {
 export async function measureAdversarial(): Promise<AdversarialResult> {
   const started = Date.now();
   const commit = describeCommit();
+  const loadAverage = loadavg();
   const nodeOptions = deployedNodeOptions();
   const cleanups: Array<() => Promise<void>> = [];
   try {
@@ -126,6 +129,7 @@ export async function measureAdversarial(): Promise<AdversarialResult> {
     return {
       date: new Date(started).toISOString(),
       commit,
+      loadAverage,
       nodeOptions,
       big: hostile.big,
       nested: hostile.nested,

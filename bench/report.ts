@@ -317,7 +317,7 @@ export function adversarialDetails(r: AdversarialResult): string {
 export function printAdversarial(r: AdversarialResult): void {
   const table = [ADVERSARIAL_HEADER, ...r.cases.map((c) => adversarialCells(c, r))];
   const widths = ADVERSARIAL_HEADER.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
-  console.log(`Adversarial registries at ${r.commit}, ${r.date} (NODE_OPTIONS=${r.nodeOptions}):`);
+  console.log(`Adversarial registries at ${r.commit}, ${r.date}, load ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')} (NODE_OPTIONS=${r.nodeOptions}):`);
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  '));
 }
 
@@ -373,7 +373,8 @@ ${t.slackMs} ms; unrelated admissions unaffected (under ${t.unrelatedMs} ms); pe
 against ${mbRss(t.rssBytes)}); nested index GETs ≤ ${t.nestedGets} per image; heap kept after GC within ${mbRss(t.retainedBytes)} of the warm
 process; requests per admission bounded (no figure set: case 4's count is the measure).
 
-This run: ${r.date}, commit ${r.commit}, ${r.elapsedSeconds.toFixed(0)} s.
+This run: ${r.date}, commit ${r.commit}, ${r.elapsedSeconds.toFixed(0)} s; load average at its start ${r.loadAverage.map((v) => v.toFixed(2)).join(', ')}
+(on a busy machine the times and event-loop blocks grow, by 2× and more: see "Noise").
 
 ${adversarialTable(r)}
 
