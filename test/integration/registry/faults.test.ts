@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Deadline } from '../../../lib/deadline.ts';
 import { parseReference } from '../../../lib/image/reference.ts';
 import { RegistryClient, RegistryError } from '../../../lib/registry/client.ts';
+import { startReferenceTimers, type Timing } from '../../support/timing.ts';
 
 const INDEX = JSON.stringify({
   schemaVersion: 2,
@@ -44,15 +45,17 @@ function ok(res: http.ServerResponse): void {
   res.end(INDEX);
 }
 
-async function resolveWithin(host: string, budgetMs: number, random = 0.5): Promise<{ result?: unknown; error?: RegistryError; elapsed: number }> {
+/** `limitsMs`: reference timers for `timing.within()` (test/support/timing.ts), not wall-clock bounds. */
+async function resolveWithin(host: string, budgetMs: number, random = 0.5, limitsMs: readonly number[] = []): Promise<{ result?: unknown; error?: RegistryError; timing: Timing }> {
   const client = new RegistryClient({ insecureRegistries: [host], privateRegistries: [], random: () => random });
+  const watch = startReferenceTimers(limitsMs);
   const deadline = new Deadline(budgetMs);
-  const started = Date.now();
   try {
-    return { result: await client.resolve(parseReference(`${host}/app:1`), { deadline }), elapsed: Date.now() - started };
+    return { result: await client.resolve(parseReference(`${host}/app:1`), { deadline }), timing: watch.stop() };
   } catch (error) {
+    const timing = watch.stop();
     assert.ok(error instanceof RegistryError, String(error));
-    return { error, elapsed: Date.now() - started };
+    return { error, timing };
   } finally {
     deadline.dispose();
   }
@@ -61,10 +64,10 @@ async function resolveWithin(host: string, budgetMs: number, random = 0.5): Prom
 describe('time budget and retries', () => {
   test('a registry slower than the budget gives a timeout inside the budget', async () => {
     const slow = await serve((_attempt, res) => setTimeout(() => ok(res), 2000));
-    const { error, elapsed } = await resolveWithin(slow.host, 300);
+    const { error, timing } = await resolveWithin(slow.host, 300, 0.5, [600]);
     assert.equal(error?.kind, 'timeout');
     assert.match(error?.message ?? '', /did not answer within the time budget/);
-    assert.ok(elapsed < 600, `took ${elapsed} ms`);
+    assert.ok(timing.within(600), `took ${Math.round(timing.elapsedMs)} ms`);
   });
 
   test('5xx then success is retried', async () => {
@@ -109,10 +112,10 @@ describe('time budget and retries', () => {
       res.writeHead(429, { 'retry-after': '30' });
       res.end();
     });
-    const { error, elapsed } = await resolveWithin(limited.host, 2000);
+    const { error, timing } = await resolveWithin(limited.host, 2000, 0.5, [1000]);
     assert.equal(error?.kind, 'rate-limited');
     assert.equal(limited.hits.length, 1);
-    assert.ok(elapsed < 1000, `took ${elapsed} ms: the 30 s Retry-After or the 2 s budget was waited for`);
+    assert.ok(timing.within(1000), `took ${Math.round(timing.elapsedMs)} ms: the 30 s Retry-After or the 2 s budget was waited for`);
   });
 
   test('404 is an answer: asked once', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { App } from '../../../lib/app.ts';
 import type { ReviewAnswer } from '../../support/admission.ts';
+import { startReferenceTimers, type Timing } from '../../support/timing.ts';
 
 export interface PodSpecExtras {
   namespace?: string;
@@ -40,15 +41,25 @@ export interface Admitted {
   status: number;
   answer: ReviewAnswer;
   elapsedMs: number;
+  /** Whether it answered within `limitMs`, one of the limits given to admit() (test/support/timing.ts). */
+  within: Timing['within'];
   body: string;
 }
 
+export interface AdmitOptions {
+  path?: string;
+  uid?: string;
+  /** Reference timers started with the admission, for `within()`. */
+  limitsMs?: readonly number[];
+}
+
 /** POSTs a review for `pod` to the app and parses the answer. */
-export async function admit(app: App, pod: Record<string, unknown>, path = '/mutate', uid = 'uid-1'): Promise<Admitted> {
-  const started = performance.now();
+export async function admit(app: App, pod: Record<string, unknown>, options: AdmitOptions = {}): Promise<Admitted> {
+  const { path = '/mutate', uid = 'uid-1', limitsMs = [] } = options;
+  const watch = startReferenceTimers(limitsMs);
   const response = await app.handle({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: reviewBody(uid, pod) });
-  const elapsedMs = performance.now() - started;
-  return { status: response.statusCode, answer: JSON.parse(response.body) as ReviewAnswer, elapsedMs, body: response.body };
+  const { elapsedMs, within } = watch.stop();
+  return { status: response.statusCode, answer: JSON.parse(response.body) as ReviewAnswer, elapsedMs, within, body: response.body };
 }
 
 /** A pino destination that keeps every line, for asserting on (and scanning) the logs. */
