@@ -31,8 +31,8 @@ export const LOCAL_STAGE = 'local';
 const REFUSED_ON_LOCAL = new Set(['deploy', 'package']);
 
 export const LOCAL_STAGE_REFUSED =
-  'the "local" stage is for "sls invoke local" only: it has no webhook token and reaches ' +
-  'registries on localhost over plain HTTP, so it must never get a public URL. ' +
+  'the "local" stage is for "sls invoke local" only: it reaches registries on localhost over ' +
+  'plain HTTP and has no cache table, so it must never be deployed. ' +
   'Deploy another stage, e.g. --stage prod';
 
 export default class ArchyGuard {

@@ -232,10 +232,10 @@ describe('sls package', { timeout: 240_000 }, () => {
     assert.match(JSON.stringify(httpApi.Outputs.WebhookUrl?.Value), /execute-api.*\/"\}$/, 'the base URL ends in / like the Function URL');
   });
 
-  test('the local stage (no token, plain-HTTP localhost registries) is refused, naming the reason', async () => {
+  test('the local stage (plain-HTTP localhost registries, no cache table) is refused, naming the reason', async () => {
     const directory = join(work, 'local');
     await assert.rejects(runPackage(directory, ['--stage', 'local']), (error: { stdout: string; stderr: string }) => {
-      assert.match(`${error.stderr}${error.stdout}`, /package refused: the "local" stage is for "sls invoke local" only: it has no webhook token/);
+      assert.match(`${error.stderr}${error.stdout}`, /package refused: the "local" stage is for "sls invoke local" only: it reaches registries on localhost over plain HTTP/);
       return true;
     });
     assert.ok(!existsSync(join(directory, 'cloudformation-template-update-stack.json')), 'nothing was packaged');
