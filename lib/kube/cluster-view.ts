@@ -4,8 +4,8 @@
 // (403) leave the view to the nodes, said once in the log.
 //
 // The fresh view and the one refresh in flight are a single-flight cache (the refresh runs on its
-// own budget); around it: the last known parts, served when a refresh fails, and a short back-off
-// after a failure. NodePools change more often than they cost to read, so they are re-read every
+// own budget); around it: the last known parts, served when a refresh fails, and a 30 s back-off
+// after any failure. NodePools change more often than they cost to read, so they are re-read every
 // minute; the (large) node list every five.
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
@@ -30,7 +30,8 @@ const NODES_EVERY_MS = 5 * 60_000;
 /** A view this old is not believed any more (an instance that slept): placement goes on without one. */
 const MAX_AGE_MS = 15 * 60_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
-const REFRESH_BUDGET_MS = 10_000;
+/** One refresh, connection and every page included. */
+const REFRESH_BUDGET_MS = 20_000;
 const MAX_LOGGED_ONCE = 200;
 const VIEW = 'view';
 
@@ -92,6 +93,8 @@ export class ClusterViewReader {
     try {
       return await this.#fresh.get(VIEW, this.#load);
     } catch {
+      // Also when the budget ended the refresh before the lists themselves gave up.
+      this.#failedAt = this.#now();
       return this.current();
     }
   }
@@ -113,7 +116,9 @@ export class ClusterViewReader {
         view.nodePools = nodePoolViews(ready, classes?.kind === 'read' ? classes.value : undefined);
       }
     } catch (error) {
-      if (!budget.aborted && !causedByDeadline(error)) this.#failedAt = this.#now();
+      // Running out of its own budget counts too: a list too slow to finish would otherwise be
+      // started again after every answer.
+      this.#failedAt = this.#now();
       (this.#options.metrics ?? noopMetrics).count('NodeCensusErrors');
       this.#options.logger?.warn({ err: describeError(error) }, 'cluster view: reading the nodes failed; using the last known view');
       throw error;
@@ -201,12 +206,6 @@ export class ClusterViewReader {
   #now(): number {
     return this.#options.now?.() ?? Date.now();
   }
-}
-
-/** E.g. the refresh's own budget ran out: no answer, not a broken API. */
-function causedByDeadline(error: unknown): boolean {
-  if (error instanceof KubeError) return error.reason === 'Timeout';
-  return error instanceof Error && ['AbortError', 'TimeoutError', 'DeadlineExceededError'].includes(error.name);
 }
 
 function describeError(error: unknown): string {

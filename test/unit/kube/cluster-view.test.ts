@@ -196,3 +196,21 @@ describe('ClusterViewReader', () => {
     assert.equal(logs.entries().filter((entry) => /NodePool odd: a taint/.test(String(entry.msg))).length, 1);
   });
 });
+
+describe('ClusterViewReader: its own budget', () => {
+  test('a refresh that runs out of its budget gives up, keeps nothing, and is not started again at once', async () => {
+    const calls: string[] = [];
+    const silent: KubeRest = {
+      getJson(path, _query, { signal }) {
+        calls.push(path);
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new KubeError(0, 'Timeout', `${path}: no answer within the time budget`)), { once: true }));
+      },
+    };
+    const reader = new ClusterViewReader({ rest: silent, refreshBudgetMs: 5, now: () => 0 });
+    assert.equal(await reader.refresh(), undefined);
+    const asked = calls.length;
+    await reader.refreshIfDue();
+    assert.equal(calls.length, asked);
+    assert.equal(reader.current(), undefined);
+  });
+});
