@@ -37,6 +37,7 @@ export class Lifecycle {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const PARENT_CHECK_MS = 1000;
+const STOP_LIMIT_MS = 20_000;
 
 export interface RunOptions {
   /** Prints a start-up failure (one line when the failure says all). */
@@ -47,27 +48,33 @@ export interface RunOptions {
 
 /** Runs `startup`, then waits for a signal; stops everything and exits 0, or 1 when start-up failed. */
 export async function runUntilSignal(lifecycle: Lifecycle, startup: () => Promise<void>, options: RunOptions): Promise<never> {
-  let signals = 0;
   const parent = process.ppid;
+  // One Ctrl-C arrives twice under `npm run` (from the terminal to the whole process group, and
+  // forwarded by npm): repeats are ignored; each stop is bounded, and so is the whole.
   const signalled = new Promise<void>((resolve) => {
     const onSignal = (): void => {
-      signals += 1;
-      if (signals > 1) options.exit(130);
+      if (lifecycle.stopRequested) return;
       lifecycle.requestStop();
+      setTimeout(() => {
+        options.log(`still stopping after ${STOP_LIMIT_MS / 1000} s: exiting`);
+        options.exit(1);
+      }, STOP_LIMIT_MS).unref();
       resolve();
     };
     for (const signal of SIGNALS) process.on(signal, onSignal);
     const orphaned = setInterval(() => {
-      if (process.ppid !== parent && signals === 0) onSignal();
+      if (process.ppid !== parent) onSignal();
     }, PARENT_CHECK_MS);
     orphaned.unref();
   });
   const started = startup().then(() => undefined, (error: unknown) => ({ error }));
   const first = await Promise.race([started, signalled.then(() => 'signal' as const)]);
   if (first !== 'signal' && first !== undefined) {
-    options.reportFailure(first.error);
+    // A Ctrl-C during start-up also reaches the children, whose start then fails: not a failure.
+    const interrupted = lifecycle.stopRequested;
+    if (!interrupted) options.reportFailure(first.error);
     await lifecycle.stopAll(options.log);
-    return options.exit(1);
+    return options.exit(interrupted ? 0 : 1);
   }
   await signalled;
   options.log('stopping…');
