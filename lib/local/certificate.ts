@@ -1,8 +1,8 @@
 // A self-signed certificate for the local HTTPS server (and the test harnesses that need TLS).
 import { generate } from 'selfsigned';
 
-export async function selfSignedCertificate(dnsNames: string[], ipAddresses: string[] = []): Promise<{ cert: string; key: string }> {
-  const notAfter = new Date(Date.now() + 365 * 86400_000);
+export async function selfSignedCertificate(dnsNames: string[], ipAddresses: string[] = [], validDays = 365): Promise<{ cert: string; key: string }> {
+  const notAfter = new Date(Date.now() + validDays * 86400_000);
   const pems = await generate([{ name: 'commonName', value: dnsNames[0] ?? 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -1,6 +1,7 @@
 // Child processes for end-to-end tests: spawned with a clean, explicit environment and always
 // stopped, so a failing test leaves nothing running.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,4 +52,27 @@ export function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   });
+}
+
+/**
+ * The live processes whose environment holds `name=value` (children inherit it): what a test
+ * started, however deep, whether or not their parent is still there. Linux /proc; zombies, which
+ * have exited and only wait to be reaped, are not listed.
+ */
+export function processesMarked(name: string, value: string): Array<{ pid: number; command: string }> {
+  const wanted = `${name}=${value}`;
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (!environment.includes(wanted)) continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      found.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
