@@ -71,7 +71,7 @@ Post the review in ${EVENT} (a pod with ${registryName}/samples/multi:1.0) and d
 
   ${tryIt}
 
-Resolve an image as the webhook does:
+Resolve an image as the webhook does (in the project folder):
 
   ARCHY_INSECURE_REGISTRIES=${registryName} npx archy resolve ${registryName}/samples/multi-wide:2.1
 
