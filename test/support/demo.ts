@@ -64,7 +64,7 @@ function describe(registryName: string, dynamo: DynamoDbLocal, webhook: LocalWeb
   return `
   sample registry  ${registryName} (127.0.0.1 only): ${SAMPLE_IMAGES.join(', ')}
   DynamoDB Local   ${dynamo.endpoint}, table ${CACHE_TABLE} (in memory; the jar cannot bind one address: it listens on every interface)
-  webhook          ${webhook.url} on ${webhook.listening}, certificate ${shown(webhook.certFile)} (${webhook.certificate}${validity})
+  webhook          ${webhook.url} (listens on ${webhook.listening}), certificate ${shown(webhook.certFile)} (${webhook.certificate}${validity})
                    with ARCHY_INSECURE_REGISTRIES=${registryName}, ARCHY_CACHE_TABLE=${CACHE_TABLE}, AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}, dummy AWS credentials
 
 Post the review in ${EVENT} (a pod with ${registryName}/samples/multi:1.0) and decode the patch it gets back:
