@@ -7,6 +7,7 @@ import type { CliIo } from '../io.ts';
 import type { LoadedWorkloads } from '../input/load.ts';
 import { progressBar } from '../progress.ts';
 import { resolveImages, type ImageAnswer } from './resolve-images.ts';
+import { sharedKubeReads } from './shared-kube-reads.ts';
 import { createResolutionStack } from './stack.ts';
 
 /** Throws ConfigError listing every invalid variable. */
@@ -20,7 +21,8 @@ export async function resolveWorkloadImages(loaded: LoadedWorkloads, config: Con
   const uses = loaded.workloads.flatMap((workload) => workload.images.map((image) => ({ image, access: workload.access })));
   const progress = progressBar(io.stderr, io.stderrIsTTY, 'resolving images');
   try {
-    return await resolveImages(uses, { stack, kube: loaded.kube, timeoutMs, onProgress: (done, total) => progress.update(done, total) });
+    const kube = loaded.kube === undefined ? undefined : sharedKubeReads(loaded.kube);
+    return await resolveImages(uses, { stack, kube, timeoutMs, onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.finish();
   }

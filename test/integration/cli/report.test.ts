@@ -144,6 +144,7 @@ describe('archy report -o json over a cluster', () => {
     const paths = api.kube.requests.map((request) => request.path);
     assert.ok(paths.includes('/api/v1/namespaces/private/secrets/regcred'), paths.join(' '));
     assert.ok(paths.includes('/api/v1/namespaces/private/serviceaccounts/deployer'), paths.join(' '));
+    assert.equal(paths.filter((path) => path === '/api/v1/namespaces/private/secrets/regcred').length, 1, 'read once for the run');
     assert.ok(locked.requests.some((request) => request.identity === 'puller' && request.status === 200));
   });
 
