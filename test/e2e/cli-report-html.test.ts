@@ -9,6 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { renderHtml } from '../../lib/cli/render/html.ts';
+import { buildReport } from '../../lib/cli/report/build.ts';
 import type { ReportDocument } from '../../lib/cli/report/document.ts';
 import { runArchy } from '../support/archy-cli.ts';
 import { CHROMIUM, chromiumInstalled, launchChromium, type Browser, type BrowserPage } from '../support/chromium.ts';
@@ -100,6 +102,22 @@ describe('archy report -o html in a browser', { skip: !installed && !inCi ? MISS
       return result;
     })()`);
     assert.deepEqual(filtered, { count: `${json.summary.blocked} of ${json.summary.workloads} workloads`, states: ['no'] });
+  });
+
+  test('names and errors crafted as markup stay text: nothing runs, nothing is blocked', async () => {
+    const trap = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+    const hostile = buildReport(
+      [{ kind: 'Deployment', namespace: `ns${trap}`, name: `"'><svg onload="window.pwned=3">`, source: trap, replicas: 1, perReplica: { cpuMillis: 100, memoryBytes: 0 }, images: [trap], access: { namespace: 'x', imagePullSecrets: [] } }],
+      new Map([[trap, { ok: false, image: trap, error: `registry said ${trap}`, warnings: [trap] }]]),
+      { input: { kind: 'manifests', paths: [trap] }, pricing: { vcpuHourPrice: 0.048, priceRatio: 0.8 }, warnings: [trap] },
+    );
+    const file = join(dir, 'hostile.html');
+    await writeFile(file, renderHtml(hostile));
+    const other = await (browser as Browser).newPage();
+    await other.navigate(pathToFileURL(file).href);
+    assert.equal(await other.evaluate<unknown>('window.pwned'), undefined);
+    assert.deepEqual(other.problems, []);
+    assert.match(await other.evaluate<string>('document.querySelector("#workload-table tbody").textContent'), /<svg onload=/);
   });
 
   test('a full-page screenshot', async () => {
