@@ -4,7 +4,7 @@
 import { ConfigError } from '../config.ts';
 import { UsageError } from './args.ts';
 import { checkCommand } from './check-command.ts';
-import { InputError } from './input/kube-object.ts';
+import { InputError } from './input/input-error.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { terminalSafe } from './render/format.ts';
 import { reportCommand } from './report-command.ts';

@@ -1,7 +1,7 @@
 // `archy report`: which workloads can run on arm64 today, which images hold the rest back, how
 // much requested vCPU could move and what that might save; as a table, JSON or an HTML page.
 import { parseReportArgs, type ReportOptions } from './args.ts';
-import { InputError } from './input/kube-object.ts';
+import { InputError } from './input/input-error.ts';
 import { loadWorkloads } from './input/load.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { renderHtml } from './render/html.ts';

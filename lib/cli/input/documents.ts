@@ -2,7 +2,8 @@
 // json`), and lists (`kind: List`, `DeploymentList`, …) flattened into their items. YAML is read as
 // YAML 1.1, as the API server's decoder reads it. Aliases are bounded (no "billion laughs").
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { InputError, isJsonObject, isKubernetesObject, type JsonObject } from './kube-object.ts';
+import { InputError } from './input-error.ts';
+import { isJsonObject, isKubernetesObject, type JsonObject } from './kube-object.ts';
 
 /** What one document holds: Kubernetes objects, nothing (an empty document), or something else. */
 export type DocumentContent = { kind: 'objects'; objects: JsonObject[] } | { kind: 'empty' } | { kind: 'other'; what: string };

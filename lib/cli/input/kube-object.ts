@@ -9,14 +9,6 @@ export interface SourcedObject {
   source: string;
 }
 
-/** Bad input (unreadable file, not Kubernetes objects, no cluster access): exit status 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
-
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

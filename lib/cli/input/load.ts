@@ -9,7 +9,8 @@ import type { CliIo } from '../io.ts';
 import type { ReportInput } from '../report/document.ts';
 import { extractWorkloads } from '../workloads/extract.ts';
 import type { Workload } from '../workloads/workload.ts';
-import { InputError, type SourcedObject } from './kube-object.ts';
+import { InputError } from './input-error.ts';
+import type { SourcedObject } from './kube-object.ts';
 import { readManifests } from './manifests.ts';
 
 export interface LoadedWorkloads {

@@ -5,7 +5,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocuments } from './documents.ts';
-import { InputError, type SourcedObject } from './kube-object.ts';
+import { InputError } from './input-error.ts';
+import type { SourcedObject } from './kube-object.ts';
 
 export interface ManifestInput {
   objects: SourcedObject[];

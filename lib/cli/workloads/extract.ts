@@ -3,7 +3,8 @@
 // ReplicaSet a Deployment owns, a Job a CronJob owns, and a Pod a ReplicaSet, StatefulSet,
 // DaemonSet or Job owns. Pods owned by anything else (a Node for static pods, a custom controller)
 // are counted: nothing else would count them.
-import { arrayAt, countAt, InputError, isJsonObject, objectAt, stringAt, type JsonObject, type SourcedObject } from '../input/kube-object.ts';
+import { InputError } from '../input/input-error.ts';
+import { arrayAt, countAt, isJsonObject, objectAt, stringAt, type JsonObject, type SourcedObject } from '../input/kube-object.ts';
 import { podRequests, type ContainerSpec, type Requests } from './pod-requests.ts';
 import { QuantityError } from './quantity.ts';
 import { isWorkloadKind, workloadName, type Workload, type WorkloadKind } from './workload.ts';

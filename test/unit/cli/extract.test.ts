@@ -1,7 +1,8 @@
 // Objects → workloads: which objects count, how many replicas, what they request, which images.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError, type JsonObject } from '../../../lib/cli/input/kube-object.ts';
+import { InputError } from '../../../lib/cli/input/input-error.ts';
+import type { JsonObject } from '../../../lib/cli/input/kube-object.ts';
 import { extractWorkloads } from '../../../lib/cli/workloads/extract.ts';
 import { deployment, podSpec, workloadObject } from './fixtures.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../../lib/cli/input/kube-object.ts';
+import { InputError } from '../../../lib/cli/input/input-error.ts';
 import { readManifests } from '../../../lib/cli/input/manifests.ts';
 
 const DEPLOYMENT = `apiVersion: apps/v1
