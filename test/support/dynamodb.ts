@@ -30,7 +30,8 @@ export interface DynamoDbLocal {
   client: DynamoDBClient;
   /** A new client for the same endpoint (e.g. one per Lambda instance being simulated). */
   newClient(): DynamoDBClient;
-  createTable(name: string): Promise<void>;
+  /** `timeToLive: false` stands for DynamoDB's lazy TTL (it may take days): nothing is deleted. */
+  createTable(name: string, options?: { timeToLive?: boolean }): Promise<void>;
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -71,7 +72,7 @@ export async function startDynamoDbLocal(fixedPort?: number): Promise<DynamoDbLo
     await stop();
     throw error;
   }
-  return { endpoint, client, newClient, stop, createTable: (name) => createTable(client, name) };
+  return { endpoint, client, newClient, stop, createTable: (name, options) => createTable(client, name, options) };
 }
 
 export function platformCacheTableDefinition(): TableDefinition {
@@ -86,7 +87,7 @@ export function platformCacheTableDefinition(): TableDefinition {
   return properties;
 }
 
-async function createTable(client: DynamoDBClient, name: string): Promise<void> {
+async function createTable(client: DynamoDBClient, name: string, options: { timeToLive?: boolean } = {}): Promise<void> {
   const definition = platformCacheTableDefinition();
   await client.send(
     new CreateTableCommand({
@@ -96,7 +97,7 @@ async function createTable(client: DynamoDBClient, name: string): Promise<void> 
       BillingMode: definition.BillingMode ?? 'PAY_PER_REQUEST',
     }),
   );
-  if (definition.TimeToLiveSpecification) {
+  if (definition.TimeToLiveSpecification && options.timeToLive !== false) {
     await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: definition.TimeToLiveSpecification }));
   }
 }
