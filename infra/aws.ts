@@ -1,9 +1,8 @@
 // What registration reads from AWS: the stack's outputs and the webhook token's secret.
 // Credentials come from the usual chain (env, profile, SSO, IMDS), as for the AWS CLI.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { credentialsFrom } from '../lib/aws/credentials.ts';
+import { getSecretString } from '../lib/aws/secrets-manager.ts';
 
 export async function describeStackOutputs(stackName: string, region: string): Promise<Record<string, string>> {
   const client = new CloudFormationClient({ region });
@@ -19,35 +18,7 @@ export async function describeStackOutputs(stackName: string, region: string): P
   }
 }
 
-/**
- * Secrets Manager GetSecretValue as one signed JSON call (its SDK client is not a dependency).
- * The value is returned to the caller only; errors carry the status and AWS error type, never it.
- */
-export async function readSecretString(secretId: string, region: string): Promise<string> {
-  const hostname = `secretsmanager.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
-  const signer = new SignatureV4({ credentials: defaultProvider(), region, service: 'secretsmanager', sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'https:',
-    hostname,
-    path: '/',
-    query: {},
-    headers: {
-      host: hostname,
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'secretsmanager.GetSecretValue',
-    },
-    body: JSON.stringify({ SecretId: secretId }),
-  });
-  const response = await fetch(`https://${hostname}/`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body as string,
-    signal: AbortSignal.timeout(15_000),
-  });
-  const payload = (await response.json().catch(() => ({}))) as { SecretString?: string; __type?: string };
-  if (!response.ok || typeof payload.SecretString !== 'string') {
-    throw new Error(`reading the webhook token from Secrets Manager failed: HTTP ${response.status} ${payload.__type ?? ''}`.trim());
-  }
-  return payload.SecretString;
+/** The webhook token's secret, by ARN (the stack output), through the function's own signed call. */
+export async function readSecretString(secretArn: string): Promise<string> {
+  return getSecretString({ secretArn, credentials: credentialsFrom(process.env), env: process.env, signal: AbortSignal.timeout(15_000) });
 }

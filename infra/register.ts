@@ -12,7 +12,7 @@ export const RBAC_FILE = fileURLToPath(new URL('./kubernetes/rbac.yaml', import.
 
 export interface RegisterDeps {
   stackOutputs(stackName: string, region: string): Promise<Record<string, string>>;
-  secret(secretId: string, region: string): Promise<string>;
+  secret(secretArn: string): Promise<string>;
   kube(options: RegistrationOptions): KubeTarget;
   rbac(): KubeObject[];
   print(text: string): void;
@@ -41,7 +41,7 @@ export async function resolveTarget(options: RegistrationOptions, deps: Register
         `so its role has no access entry in "${options.cluster}": run npx sls deploy --stage ${options.stage} --region ${options.region} --param="cluster=${options.cluster}"`,
     );
   }
-  const token = (await deps.secret(secretArn, options.region)).trim();
+  const token = (await deps.secret(secretArn)).trim();
   return {
     url: webhookUrl(endpoint, token),
     timeBudgetMs: numberOr(outputs.TimeBudgetMs, options.timeBudgetMs),

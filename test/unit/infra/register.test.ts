@@ -157,20 +157,22 @@ describe('register --dry-run', () => {
     await assert.rejects(register(['--cluster', 'demo', '--stage', 'qa', '--region', 'eu-west-1', '--dry-run'], d), /archy-qa.*sls deploy --stage qa --region eu-west-1/);
   });
 
-  test('reads the stack and its secret in the region named by --region', async () => {
+  test('reads the stack in the region named by --region, and its secret by the ARN that stack names', async () => {
     const regions: string[] = [];
+    const secrets: string[] = [];
     const d = deps({
       stackOutputs: (_stack, region) => {
         regions.push(region);
         return Promise.resolve({ ...OUTPUTS });
       },
-      secret: (_id, region) => {
-        regions.push(region);
+      secret: (arn) => {
+        secrets.push(arn);
         return Promise.resolve(TOKEN);
       },
     });
     await register(['--cluster', 'demo', '--region', 'eu-west-1', '--dry-run'], d);
-    assert.deepEqual(regions, ['eu-west-1', 'eu-west-1']);
+    assert.deepEqual(regions, ['eu-west-1']);
+    assert.deepEqual(secrets, [OUTPUTS.WebhookTokenSecretArn]);
   });
 
   test('a stack missing in the region asked names that region and the way out', async () => {
