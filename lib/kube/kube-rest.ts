@@ -1,4 +1,5 @@
-// GET of JSON from the Kubernetes API over node:http(s), for the few list calls of the cluster view.
+// JSON from and to the Kubernetes API over node:http(s): the list calls of the cluster view, and the
+// few calls of Events (one GET of a ReplicaSet's metadata, a POST of an Event).
 // The view refreshes in the background of a function whose every admission counts, so it does not
 // load @kubernetes/client-node (4 MB) where it does not need it: a direct connection (EKS, or an
 // API URL: what Lambda uses) is plain HTTPS with a CA and a bearer token. Only a kubeconfig
@@ -12,7 +13,20 @@ import type { KubeConnection } from './kube-connection.ts';
 
 export interface KubeRest {
   /** The parsed JSON body; a KubeError for an error status, a timeout or a body over `maxBytes`. */
-  getJson(path: string, query: Record<string, string | undefined>, options: { signal: AbortSignal; maxBytes: number }): Promise<unknown>;
+  getJson(path: string, query: Record<string, string | undefined>, options: RequestOptions): Promise<unknown>;
+}
+
+/** Creates (Events): kept apart so that readers need not offer it. */
+export interface KubeCreate {
+  /** POSTs `body` as JSON; the parsed answer, or a KubeError as for getJson. */
+  postJson(path: string, body: unknown, options: RequestOptions): Promise<unknown>;
+}
+
+export interface RequestOptions {
+  signal: AbortSignal;
+  maxBytes: number;
+  /** The Accept header; `application/json` when absent. */
+  accept?: string;
 }
 
 interface Target {
@@ -24,30 +38,34 @@ interface Target {
 const CONNECT_BUDGET_MS = 10_000;
 const NO_KUBE = 'no Kubernetes API configured (no EKS cluster, API URL or kubeconfig)';
 
-export function createKubeRest(connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>): KubeRest {
+export function createKubeRest(connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>): KubeRest & KubeCreate {
   const targets = new SingleFlightCache<Target | 'unavailable'>({ maxEntries: 1, loadTimeoutMs: CONNECT_BUDGET_MS });
   const build = async (budget: AbortSignal): Promise<Loaded<Target | 'unavailable'>> => {
     const connection = await connect(budget);
     return { value: connection === undefined ? 'unavailable' : await targetOf(connection), ttlMs: Number.POSITIVE_INFINITY };
   };
 
+  const send = async (method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, options: RequestOptions, body?: string): Promise<unknown> => {
+    const { signal } = options;
+    let target: Target | 'unavailable';
+    try {
+      target = await targets.get('target', build, signal);
+    } catch (error) {
+      throw asKubeError(error, signal, 'Kubernetes API');
+    }
+    if (target === 'unavailable') throw new KubeError(0, 'Unavailable', NO_KUBE);
+    const url = new URL(path.replace(/^\/+/, ''), target.base);
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+    try {
+      return await exchange({ method, url, options: await target.options(signal), signal, maxBytes: options.maxBytes, accept: options.accept, body, what: path });
+    } catch (error) {
+      throw asKubeError(error, signal, path);
+    }
+  };
+
   return {
-    async getJson(path, query, { signal, maxBytes }) {
-      let target: Target | 'unavailable';
-      try {
-        target = await targets.get('target', build, signal);
-      } catch (error) {
-        throw asKubeError(error, signal, 'Kubernetes API');
-      }
-      if (target === 'unavailable') throw new KubeError(0, 'Unavailable', NO_KUBE);
-      const url = new URL(path.replace(/^\/+/, ''), target.base);
-      for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
-      try {
-        return await get(url, await target.options(signal), signal, maxBytes, path);
-      } catch (error) {
-        throw asKubeError(error, signal, path);
-      }
-    },
+    getJson: (path, query, options) => send('GET', path, query, options),
+    postJson: (path, body, options) => send('POST', path, {}, options, JSON.stringify(body)),
   };
 }
 
@@ -96,11 +114,23 @@ function baseUrl(server: string): URL {
   return base;
 }
 
-function get(url: URL, options: https.RequestOptions, signal: AbortSignal, maxBytes: number, what: string): Promise<unknown> {
+interface Exchange {
+  method: 'GET' | 'POST';
+  url: URL;
+  options: https.RequestOptions;
+  signal: AbortSignal;
+  maxBytes: number;
+  accept?: string;
+  body?: string;
+  what: string;
+}
+
+function exchange({ method, url, options, signal, maxBytes, accept, body, what }: Exchange): Promise<unknown> {
   const client = url.protocol === 'http:' ? http : https;
-  const headers = { ...(options.headers as Record<string, string> | undefined), Accept: 'application/json' };
+  const headers: Record<string, string> = { ...(options.headers as Record<string, string> | undefined), Accept: accept ?? 'application/json' };
+  if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { ...options, method: 'GET', headers, signal }, (response) => {
+    const request = client.request(url, { ...options, method, headers, signal }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -132,7 +162,7 @@ function get(url: URL, options: https.RequestOptions, signal: AbortSignal, maxBy
       });
     });
     request.on('error', reject);
-    request.end();
+    request.end(body);
   });
 }
 
