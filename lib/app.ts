@@ -8,6 +8,7 @@ import { createPodCredentials } from './credentials/pod-credentials.ts';
 import { EcrCredentials } from './credentials/ecr.ts';
 import { createRouter, type Health, type HttpRequest, type HttpResponse } from './http/router.ts';
 import { ClusterViewReader } from './kube/cluster-view.ts';
+import { createEventRecorder, reportingInstanceOf } from './kube/events.ts';
 import { createKubeApi } from './kube/kube-client.ts';
 import { kubeAccessConfigured } from './kube/kube-connection.ts';
 import { createKubeRest } from './kube/kube-rest.ts';
@@ -83,13 +84,16 @@ export function createApp(options: AppOptions = {}): App {
       ecr,
       deadline,
     });
-  const view = kubeAvailable ? new ClusterViewReader({ rest: createKubeRest(connection), logger, metrics }) : undefined;
+  // The view and the Events share one plain-HTTPS reader (no Kubernetes library on the admission path).
+  const rest = kubeAvailable ? createKubeRest(connection) : undefined;
+  const view = rest ? new ClusterViewReader({ rest, logger, metrics }) : undefined;
+  const events = rest ? createEventRecorder({ rest, reportingInstance: reportingInstanceOf(env), logger, metrics }) : undefined;
   const fixedConfig = config;
   const background = new AfterResponse();
 
   // Admissions read the view as last learned and never wait for it; it is refreshed only after an
   // answer has been given, so a cold instance's first admission makes no Kubernetes request for it.
-  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView: () => view?.current() });
+  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView: () => view?.current(), events });
   const health = async (): Promise<Health> => {
     const table = await cache.health();
     return { ok: table.ok, configuration: describeConfig(fixedConfig), cache: table };

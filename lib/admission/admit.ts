@@ -3,6 +3,7 @@
 // with no patch and a warning.
 import type { Config } from '../config.ts';
 import { Deadline } from '../deadline.ts';
+import type { AdmissionEvents } from '../kube/events.ts';
 import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -54,6 +55,8 @@ export interface AdmitDependencies {
   metrics: Metrics;
   podCredentials?: PodCredentialsFactory;
   clusterView?: ClusterViewSource;
+  /** Kubernetes Events on the pod's owners (lib/kube/events.ts): bounded by the deadline, never rejects. */
+  events?: AdmissionEvents;
 }
 
 export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, log?: Logger) => Promise<AdmissionResponse> {
@@ -87,8 +90,9 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       summary.tiers = outcome.tiers;
       const decision = decide({ ...facts, resolutions: outcome.resolutions }, placementPolicy(config, clusterView()));
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
-      // Cache write-back runs beside the decision; it may use what is left of the budget, no more.
-      await Promise.race([outcome.pendingWrites, deadlineReached(deadline)]);
+      const events = deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log);
+      // Cache write-back and Events run beside the decision; they may use what is left of the budget, no more.
+      await Promise.race([Promise.all([outcome.pendingWrites, events]), deadlineReached(deadline)]);
       return finish(decision, outcome.resolutions);
     } catch (error) {
       metrics.count('Errors');

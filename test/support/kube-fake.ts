@@ -1,7 +1,9 @@
 // A Kubernetes API server fake on 127.0.0.1 speaking the real wire format for the reads Archy
 // makes: secrets, service accounts (GET by name), nodes and cluster-scoped custom objects such as
-// Karpenter's NodePools (paged lists with a resourceVersion). Unknown objects and resources answer
-// with a `Status` object, as the API server does.
+// Karpenter's NodePools (paged lists with a resourceVersion), ReplicaSets by name (whole, or their
+// metadata alone when asked as PartialObjectMetadata), and the one write: events.k8s.io/v1 Events,
+// recorded as sent. Unknown objects and resources answer with a `Status` object, as the API server
+// does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConnection } from '../../lib/kube/kube-connection.ts';
@@ -12,6 +14,18 @@ export interface RecordedKubeRequest {
   query: Record<string, string>;
   /** `Bearer` / `Basic` / undefined: the scheme only, never the credential. */
   authScheme?: string;
+}
+
+/** An Event as POSTed to /apis/events.k8s.io/v1/namespaces/<namespace>/events. */
+export interface RecordedKubeEvent {
+  /** The namespace of the URL. */
+  namespace: string;
+  body: unknown;
+}
+
+export interface FakeReplicaSet {
+  uid: string;
+  ownerReferences?: object[];
 }
 
 export interface FakeNode {
@@ -44,6 +58,14 @@ export interface KubeFake {
   setList(path: string, kind: string, items: object[] | undefined): void;
   /** Makes the list at `path` answer with this HTTP status (403, 500…) until set back to undefined. */
   failList(path: string, status: number | undefined): void;
+  /** Events POSTed, in arrival order (also those answered with a failure or still held). */
+  events: RecordedKubeEvent[];
+  /** Makes Event POSTs answer with this HTTP status (403, 500…) until set back to undefined. */
+  failEvents(status: number | undefined): void;
+  /** Holds every Event POST's answer until `release` settles (undefined: answer at once again). */
+  holdEvents(release: Promise<unknown> | undefined): void;
+  /** Serves the ReplicaSet `namespace/name` (undefined: 404). */
+  setReplicaSet(namespace: string, name: string, replicaSet: FakeReplicaSet | undefined): void;
   connection(bearerToken?: () => Promise<string>): KubeConnection;
   close(): Promise<void>;
 }
@@ -58,6 +80,10 @@ export async function startKubeFake(): Promise<KubeFake> {
   const listFailures = new Map<string, number>();
   let resourceVersion = 7;
   const requests: RecordedKubeRequest[] = [];
+  const events: RecordedKubeEvent[] = [];
+  let eventFailure: number | undefined;
+  let eventHold: Promise<unknown> | undefined;
+  const replicaSets = new Map<string, FakeReplicaSet>();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -68,6 +94,24 @@ export async function startKubeFake(): Promise<KubeFake> {
       query: Object.fromEntries(url.searchParams),
       authScheme: authorization ? authorization.split(' ')[0] : undefined,
     });
+    const eventsIn = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
+    if (eventsIn && req.method === 'POST') {
+      const namespace = eventsIn[1] ?? '';
+      const failure = eventFailure;
+      const hold = eventHold;
+      void readJson(req).then(async (body) => {
+        events.push({ namespace, body });
+        await hold?.catch(() => undefined);
+        if (res.destroyed) return;
+        if (failure !== undefined) {
+          const message = failure === 403 ? `events.events.k8s.io is forbidden: User "archy" cannot create resource "events" in API group "events.k8s.io" in the namespace "${namespace}"` : 'internal error';
+          return status(res, failure, failure === 403 ? 'Forbidden' : 'InternalError', message, { kind: 'events' });
+        }
+        const metadata = { ...((body as { metadata?: object } | undefined)?.metadata ?? {}), uid: `event-uid-${events.length}`, resourceVersion: String(++resourceVersion) };
+        json(res, 201, { ...(body as object), metadata });
+      });
+      return;
+    }
     if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'method not allowed');
 
     const named = /^\/api\/v1\/namespaces\/([^/]+)\/(secrets|serviceaccounts)\/([^/]+)$/.exec(url.pathname);
@@ -126,6 +170,15 @@ export async function startKubeFake(): Promise<KubeFake> {
       const message = failure === 403 ? `${plural}.${group} is forbidden: User "archy" cannot list resource "${plural}" in API group "${group}" at the cluster scope` : 'internal error';
       return status(res, failure, failure === 403 ? 'Forbidden' : 'InternalError', message, { kind: plural });
     }
+    const replicaSetAt = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets\/([^/]+)$/.exec(url.pathname);
+    if (replicaSetAt) {
+      const [, namespace = '', name = ''] = replicaSetAt;
+      const replicaSet = replicaSets.get(`${namespace}/${name}`);
+      if (!replicaSet) return status(res, 404, 'NotFound', `replicasets.apps "${name}" not found`, { name, kind: 'replicasets' });
+      const metadata = { name, namespace, uid: replicaSet.uid, resourceVersion: '1', ownerReferences: replicaSet.ownerReferences };
+      if ((req.headers.accept ?? '').includes('as=PartialObjectMetadata')) return json(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata });
+      return json(res, 200, { kind: 'ReplicaSet', apiVersion: 'apps/v1', metadata, spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', image: 'app:1' }] } } } });
+    }
     const custom = lists.get(url.pathname);
     if (custom !== undefined) {
       const limit = Number(url.searchParams.get('limit') ?? '0') || custom.items.length || 1;
@@ -169,6 +222,17 @@ export async function startKubeFake(): Promise<KubeFake> {
       if (code === undefined) listFailures.delete(path);
       else listFailures.set(path, code);
     },
+    events,
+    failEvents: (code) => {
+      eventFailure = code;
+    },
+    holdEvents: (release) => {
+      eventHold = release;
+    },
+    setReplicaSet(namespace, name, replicaSet) {
+      if (replicaSet === undefined) replicaSets.delete(`${namespace}/${name}`);
+      else replicaSets.set(`${namespace}/${name}`, structuredClone(replicaSet));
+    },
     connection: (bearerToken) => ({ kind: 'direct', server: url, skipTLSVerify: true, bearerToken }),
     close: () =>
       new Promise<void>((resolve) => {
@@ -176,6 +240,17 @@ export async function startKubeFake(): Promise<KubeFake> {
         server.close(() => resolve());
       }),
   };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  // A client that gave up mid-body (its deadline) leaves what arrived: undefined when not JSON.
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {
