@@ -60,7 +60,8 @@ export function renderWebhookConfiguration(url: string, timeoutSeconds: number):
         clientConfig: { url },
         // Archy fails open: pod creation never waits on it or breaks because of it.
         failurePolicy: 'Ignore',
-        sideEffects: 'None',
+        // It records Kubernetes Events, but never for a dry-run request.
+        sideEffects: 'NoneOnDryRun',
         timeoutSeconds,
         // Another webhook may add containers after Archy: run again to cover their images.
         reinvocationPolicy: 'IfNeeded',

@@ -51,9 +51,9 @@ describe('webhook configuration', () => {
     assert.deepEqual(webhook.clientConfig, { url: URL }, 'a URL, no caBundle: the Function URL has a public certificate');
   });
 
-  test('fails open, has no side effects, is reinvoked and speaks admission v1 only', () => {
+  test('fails open, has no side effects on dry run, is reinvoked and speaks admission v1 only', () => {
     assert.equal(webhook.failurePolicy, 'Ignore', 'an Archy outage must never block pod creation');
-    assert.equal(webhook.sideEffects, 'None', 'dry-run requests may call it');
+    assert.equal(webhook.sideEffects, 'NoneOnDryRun', 'it records Events, but not for dry-run requests, which may still call it');
     assert.equal(webhook.reinvocationPolicy, 'IfNeeded', 'containers added by later webhooks are covered');
     assert.deepEqual(webhook.admissionReviewVersions, ['v1']);
     assert.equal(webhook.timeoutSeconds, 10);
