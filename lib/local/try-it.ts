@@ -43,7 +43,7 @@ webhooks:
     objectSelector:
       matchExpressions: [{ key: archy.io/skip, operator: NotIn, values: ['true'] }]
     failurePolicy: Ignore
-    sideEffects: None
+    sideEffects: NoneOnDryRun
     reinvocationPolicy: IfNeeded
     timeoutSeconds: 10
     admissionReviewVersions: [v1]
