@@ -13,7 +13,7 @@ import { pullSecretScope } from '../../credentials/scope.ts';
 import { Deadline } from '../../deadline.ts';
 import { parseReference } from '../../image/reference.ts';
 import type { KubeApi } from '../../kube/kube-client.ts';
-import { semaphore } from '../../resolver/admission-source.ts';
+import { Semaphore } from '../../semaphore.ts';
 import type { ImageReference } from '../../types.ts';
 import type { AccessContext } from '../workloads/workload.ts';
 import { linuxArchitectures, platformText } from './architectures.ts';
@@ -82,19 +82,19 @@ export async function resolveImages(uses: readonly ImageUse[], options: ResolveI
   }
 
   await prefetch([...lookups.values()], options);
-  const all = semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const registries = new Map<string, ReturnType<typeof semaphore>>();
-  const perRegistry = (registry: string): ReturnType<typeof semaphore> => {
-    let slot = registries.get(registry);
-    if (slot === undefined) registries.set(registry, (slot = semaphore(options.perRegistry ?? DEFAULT_PER_REGISTRY)));
-    return slot;
+  const all = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const registries = new Map<string, Semaphore>();
+  const perRegistry = (registry: string): Semaphore => {
+    let slots = registries.get(registry);
+    if (slots === undefined) registries.set(registry, (slots = new Semaphore(options.perRegistry ?? DEFAULT_PER_REGISTRY)));
+    return slots;
   };
   let done = 0;
   const total = lookups.size;
   options.onProgress?.(done, total);
   await Promise.all(
     [...lookups.values()].map((lookup) =>
-      perRegistry(lookup.ref.registry)(() => all(() => resolveOne(lookup, options))).then((answer) => {
+      perRegistry(lookup.ref.registry).run(() => all.run(() => resolveOne(lookup, options))).then((answer) => {
         for (const image of lookup.images) answers.set(image, { ...answer, image });
         done += 1;
         options.onProgress?.(done, total);

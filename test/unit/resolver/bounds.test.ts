@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { MemoryCache } from '../../../lib/cache/memory.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 import { MAX_CONCURRENT_LOOKUPS, MAX_IMAGES_PER_ADMISSION } from '../../../lib/limits.ts';
-import { requestBudget, semaphore } from '../../../lib/resolver/admission-source.ts';
+import { requestBudget } from '../../../lib/resolver/admission-source.ts';
+import { Semaphore } from '../../../lib/semaphore.ts';
 import { Resolver } from '../../../lib/resolver/resolver.ts';
 import type { SourceOptions } from '../../../lib/resolver/source.ts';
 import type { ImageReference } from '../../../lib/types.ts';
@@ -67,16 +68,33 @@ describe('one pod, bounded work', () => {
   });
 
   test('the semaphore hands a freed slot to the one waiting, never to a newcomer', async () => {
-    const slot = semaphore(1);
+    const slots = new Semaphore(1);
     const order: string[] = [];
-    let release!: () => void;
-    const first = slot(() => new Promise<void>((resolve) => (release = resolve)).then(() => order.push('first')));
-    const second = slot(async () => order.push('second'));
-    release();
-    await Promise.resolve();
-    const third = slot(async () => order.push('third'));
-    await Promise.all([first, second, third]);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const first = slots.run(() => gate.then(() => order.push('first')));
+    const second = slots.run(async () => order.push('second'));
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    await first;
+    const third = slots.run(async () => order.push('third'));
+    await Promise.all([second, third]);
     assert.deepEqual(order, ['first', 'second', 'third']);
+  });
+
+  test('a waiter whose signal aborts leaves the queue; the slot goes to the next', async () => {
+    const slots = new Semaphore(1);
+    const release = await slots.acquire();
+    const controller = new AbortController();
+    const gaveUp = slots.acquire(controller.signal);
+    const next = slots.acquire();
+    controller.abort(new Error('deadline'));
+    await assert.rejects(gaveUp, /deadline/);
+    release();
+    const releaseNext = await next;
+    releaseNext();
+    const again = await slots.acquire();
+    again();
   });
 });
 
