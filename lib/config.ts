@@ -18,6 +18,8 @@ export interface Toleration {
 }
 
 export type MultiArchStrategy = 'affinity' | 'pin';
+/** `enforce` writes placement; `audit` decides the same but only records what it would write. */
+export type AdmissionMode = 'enforce' | 'audit';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -32,6 +34,9 @@ export interface Config {
   preferenceWeight: number;
   archTolerations: Record<string, Toleration[]>;
   excludedNamespaces: string[];
+  mode: AdmissionMode;
+  /** Namespaces in audit while the rest enforce (ARCHY_MODE=audit puts every namespace in audit). */
+  auditNamespaces: string[];
   logLevel: LogLevel;
   /** `host[:port]` entries reached over plain HTTP (and allowed on private addresses). */
   insecureRegistries: string[];
@@ -99,6 +104,8 @@ export function loadConfig(env: Env = process.env): Config {
     preferenceWeight: read.integer('ARCHY_PREFERENCE_WEIGHT', 50, 1, 100),
     archTolerations: read.tolerations('ARCHY_ARCH_TOLERATIONS'),
     excludedNamespaces: read.namespaces('ARCHY_EXCLUDED_NAMESPACES', ['kube-system']),
+    mode: read.oneOf('ARCHY_MODE', ['enforce', 'audit'], 'enforce'),
+    auditNamespaces: read.namespaces('ARCHY_AUDIT_NAMESPACES', []),
     logLevel: read.oneOf('ARCHY_LOG_LEVEL', LOG_LEVELS, 'info'),
     insecureRegistries: read.hostList('ARCHY_INSECURE_REGISTRIES'),
     privateRegistries: read.hostList('ARCHY_PRIVATE_REGISTRIES'),

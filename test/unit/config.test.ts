@@ -227,6 +227,18 @@ describe('configuration that would make pods invalid or unschedulable is refused
     });
   }
 
+  test('ARCHY_MODE is enforce or audit (enforce by default); ARCHY_AUDIT_NAMESPACES are namespace names', () => {
+    assert.equal(loadConfig({}).mode, 'enforce');
+    assert.deepEqual(loadConfig({}).auditNamespaces, []);
+    const audit = loadConfig({ ARCHY_MODE: 'audit', ARCHY_AUDIT_NAMESPACES: ' payments , legacy-batch ' });
+    assert.equal(audit.mode, 'audit');
+    assert.deepEqual(audit.auditNamespaces, ['payments', 'legacy-batch']);
+    assert.deepEqual(problemsFor({ ARCHY_MODE: 'dry-run', ARCHY_AUDIT_NAMESPACES: 'Payments' }), [
+      'ARCHY_MODE: expected one of enforce, audit (got "dry-run")',
+      'ARCHY_AUDIT_NAMESPACES: expected comma-separated namespace names (up to 63 lowercase letters, digits and "-", a letter or digit at each end) (got "Payments")',
+    ]);
+  });
+
   test('excluded namespaces must be namespace names', () => {
     assert.deepEqual(loadConfig({ ARCHY_EXCLUDED_NAMESPACES: 'kube-system,team-1' }).excludedNamespaces, ['kube-system', 'team-1']);
     assert.deepEqual(problemsFor({ ARCHY_EXCLUDED_NAMESPACES: 'kube-system,Monitoring,team_1' }), [
