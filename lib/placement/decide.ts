@@ -1,13 +1,24 @@
 // The placement decision: pure, from the pod, its images' platforms and the policy.
-import type { ImageResolution, Platform } from '../types.ts';
+import type { AdmissionMode } from '../config.ts';
+import type { ImageResolution } from '../types.ts';
+import { fitsAnnotations, MAX_ANNOTATION_BYTES } from './annotations.ts';
+import { assessImages, checkPinned, commonArchitectures, describe, groupByImage } from './assess.ts';
+import { applyChoices, type NamespaceDefaults } from './choices.ts';
+import { candidatePools, nothingOffers, offeredArchitectures, preferredArchitecture, type NodePoolView } from './cluster.ts';
 import { pinnedArchitectures, requiredTermsOf, termAdmitsAny, termMatchesNothing } from './constraints.ts';
 import { skip, type Decision, type Mutation, type Skip } from './decision.ts';
 import { PatchBuilder } from './patch.ts';
-import { fitsAnnotations, MAX_ANNOTATION_BYTES } from './annotations.ts';
-import { candidatePools, nothingOffers, offeredArchitectures, preferredArchitecture, type NodePoolView } from './cluster.ts';
-import { imageArchitectures, intersect, linuxArchitectures, MAX_PLATFORMS, orderArchitectures } from './platforms.ts';
-import { ANNOTATION_ARCHITECTURES, ANNOTATION_NODEPOOLS, ANNOTATION_REASON, podImages, podTolerations, type PodImage, type PodLike } from './pod.ts';
-import type { PlacementPolicy } from './policy.ts';
+import { auditRecords, enforceRecords } from './records.ts';
+import { linuxArchitectures, MAX_PLATFORMS, orderArchitectures } from './platforms.ts';
+import {
+  ANNOTATION_NODEPOOLS,
+  podAnnotations,
+  podImages,
+  podNamespace,
+  podTolerations,
+  type PodLike,
+} from './pod.ts';
+import { modeFor, type PlacementPolicy } from './policy.ts';
 import { isEphemeralUpdate, placedArchitectures, preflight, type AdmissionFacts } from './preflight.ts';
 import { configuredTolerations, poolTolerations } from './tolerations.ts';
 import * as say from './warnings.ts';
@@ -21,12 +32,8 @@ export interface DecideInput {
   /** CREATE when absent. */
   operation?: string;
   subResource?: string;
-}
-
-interface CheckedImage {
-  image: string;
-  containers: PodImage[];
-  resolution: ImageResolution;
+  /** The pod's Namespace and its annotations, when they could be read: its defaults for the choices. */
+  namespaceDefaults?: NamespaceDefaults;
 }
 
 export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
@@ -36,69 +43,35 @@ export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
   if (isEphemeralUpdate(facts)) return skipped ?? checkEphemeral(pod, input.resolutions);
   if (skipped) return skipped;
 
-  const images = groupByImage(podImages(pod), input.resolutions);
-  const { resolved, warnings } = checkImages(images);
+  const { images, resolved, warnings } = assessImages(podImages(pod), input.resolutions);
   const pinned = pinnedArchitectures(pod);
   if (pinned !== undefined) return checkPinned(pinned, resolved);
 
-  if (resolved.length === 0) {
-    warnings.push(say.noImageChecked(policy.defaultArch));
-    return place(pod, [policy.defaultArch], policy, warnings, say.reasonFallback(policy.defaultArch), true);
-  }
-  const allowed = intersect(resolved.map((entry) => entry.architectures));
-  if (allowed.length === 0) {
+  if (resolved.length > 0 && commonArchitectures(resolved).length === 0) {
     return skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(describe(resolved))]);
   }
-  const reason = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;
-  return place(pod, allowed, policy, warnings, reason, false);
-}
-
-interface ResolvedImage {
-  image: string;
-  containers: PodImage[];
-  platforms: Platform[];
-  architectures: string[];
-}
-
-/** The images whose answers can be believed, and a warning for each one left out or trimmed. */
-function checkImages(images: CheckedImage[]): { resolved: ResolvedImage[]; warnings: string[] } {
-  const resolved: ResolvedImage[] = [];
-  const warnings: string[] = [];
-  for (const { image, containers, resolution } of images) {
-    if (!resolution.ok) {
-      warnings.push(say.imageNotChecked(image, containers.map((c) => c.container), resolution.error));
-      continue;
-    }
-    if (resolution.platforms.length > MAX_PLATFORMS) {
-      warnings.push(say.tooManyPlatforms(image, resolution.platforms.length, MAX_PLATFORMS));
-      continue;
-    }
-    const { architectures, ignored } = imageArchitectures(resolution.platforms);
-    if (ignored.length > 0) warnings.push(say.ignoredArchitectures(image, ignored));
-    resolved.push({ image, containers, platforms: resolution.platforms, architectures });
+  // Only a pod that is placed needs its choices; their warnings come first.
+  const choices = applyChoices(policy, podAnnotations(pod), input.namespaceDefaults);
+  const mode = modeFor(policy, facts.namespace || podNamespace(pod));
+  const all = [...choices.warnings, ...warnings];
+  if (resolved.length === 0) {
+    const fallbackArch = choices.policy.defaultArch;
+    all.push(say.noImageChecked(fallbackArch));
+    return place(pod, [fallbackArch], choices.policy, mode, all, say.reasonFallback(fallbackArch), true);
   }
-  return { resolved, warnings };
+  const reason = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;
+  return place(pod, commonArchitectures(resolved), choices.policy, mode, all, reason, false);
 }
 
-/** The user chose the architecture: nothing is changed, but a choice its images cannot run on is said. */
-function checkPinned(pinned: string[], resolved: ResolvedImage[]): Skip {
-  const detail = `the pod pins ${pinned.join(', ') || 'no architecture'} itself`;
-  if (resolved.length === 0) return skip('arch-constrained', detail);
-  const supported = intersect(resolved.map((entry) => entry.architectures));
-  if (supported.length === 0) return skip('arch-constrained', detail, [say.noCommonArchitecture(describe(resolved))]);
-  const supportedSet = new Set(supported);
-  if (pinned.every((arch) => supportedSet.has(arch))) return skip('arch-constrained', detail);
-  return skip('arch-constrained', detail, [say.pinnedUnsupported(pinned, supported)]);
-}
-
-function describe(resolved: ResolvedImage[]): Array<{ container: string; image: string; platforms: Platform[] }> {
-  return resolved.flatMap((entry) => entry.containers.map((c) => ({ container: c.container, image: entry.image, platforms: entry.platforms })));
-}
-
+/**
+ * Writes the placement (enforce), or only records it (audit: no scheduling field changes, and
+ * `archy.io/would-place` says what enforce would have allowed). Both decide, warn and annotate alike.
+ */
 function place(
   pod: PodLike,
   allowed: string[],
   policy: PlacementPolicy,
+  mode: AdmissionMode,
   warnings: string[],
   partialReason: string | undefined,
   fallback: boolean,
@@ -132,28 +105,36 @@ function place(
     reasons.push(say.reasonPending(placed, poolsKnown));
   }
   const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
-  writeAnnotations(patch, pod, placed, reason, pools, warnings);
+  // Annotations and scheduling fields are apart (metadata vs spec): audit keeps only the first.
+  const annotations = new PatchBuilder(pod);
+  if (mode === 'audit') {
+    writeAnnotations(annotations, pod, auditRecords(allowed, placed, reason), [], warnings);
+  } else {
+    writeAnnotations(annotations, pod, enforceRecords(placed, reason), pools, warnings);
+  }
 
-  const mutation: Mutation = { kind: 'mutate', architectures: placed, patch: patch.ops, warnings, fallback };
+  const ops = mode === 'audit' ? annotations.ops : [...patch.ops, ...annotations.ops];
+  const mutation: Mutation = { kind: 'mutate', architectures: placed, patch: ops, warnings, fallback };
   if (reason !== undefined) mutation.reason = reason;
   return mutation;
 }
 
 /**
- * What Archy decided, on the pod: the architectures, the reason, the candidate NodePools. The
- * NodePools go first when the annotations would not fit; all of them, with a warning, when even
- * the rest would not.
+ * What Archy decided, on the pod: `records`, and the candidate NodePools. The NodePools go first
+ * when the annotations would not fit; all of them, with a warning, when even the rest would not.
+ * A value the pod already carries is not written again (a second pass yields no patch).
  */
-function writeAnnotations(patch: PatchBuilder, pod: PodLike, placed: string[], reason: string | undefined, pools: NodePoolView[], warnings: string[]): void {
-  const annotations: Record<string, string> = { [ANNOTATION_ARCHITECTURES]: placed.join(',') };
-  if (reason !== undefined) annotations[ANNOTATION_REASON] = reason;
-  const withPools = pools.length > 0 ? { ...annotations, [ANNOTATION_NODEPOOLS]: pools.map((pool) => pool.name).join(',') } : annotations;
-  const written = [withPools, annotations].find((candidate) => fitsAnnotations(pod, candidate));
+function writeAnnotations(patch: PatchBuilder, pod: PodLike, records: Record<string, string>, pools: NodePoolView[], warnings: string[]): void {
+  const withPools = pools.length > 0 ? { ...records, [ANNOTATION_NODEPOOLS]: pools.map((pool) => pool.name).join(',') } : records;
+  const written = [withPools, records].find((candidate) => fitsAnnotations(pod, candidate));
   if (written === undefined) {
     warnings.push(say.annotationsLeftOut(MAX_ANNOTATION_BYTES));
     return;
   }
-  for (const [key, value] of Object.entries(written)) patch.set(['metadata', 'annotations', key], value);
+  const present = podAnnotations(pod);
+  for (const [key, value] of Object.entries(written)) {
+    if (present[key] !== value) patch.set(['metadata', 'annotations', key], value);
+  }
 }
 
 function openTerms(pod: PodLike): unknown[] {
@@ -180,23 +161,7 @@ function checkEphemeral(pod: PodLike, resolutions: readonly ImageResolution[]): 
   return skip('operation', 'ephemeral containers update: placement is immutable', warnings);
 }
 
-function groupByImage(images: PodImage[], resolutions: readonly ImageResolution[]): CheckedImage[] {
-  const answers = new Map<string, ImageResolution>();
-  for (const resolution of resolutions) if (!answers.has(resolution.image)) answers.set(resolution.image, resolution);
-  const byImage = new Map<string, CheckedImage>();
-  for (const image of images) {
-    const existing = byImage.get(image.image);
-    if (existing) {
-      existing.containers.push(image);
-      continue;
-    }
-    const resolution = answers.get(image.image) ?? { ok: false, image: image.image, error: 'no answer for this image' };
-    byImage.set(image.image, { image: image.image, containers: [image], resolution });
-  }
-  return [...byImage.values()];
-}
-
-function optional(input: DecideInput): Pick<AdmissionFacts, 'namespace' | 'subResource'> {
+function optional(input: Pick<DecideInput, 'namespace' | 'subResource'>): Pick<AdmissionFacts, 'namespace' | 'subResource'> {
   const picked: Pick<AdmissionFacts, 'namespace' | 'subResource'> = {};
   if (input.namespace !== undefined) picked.namespace = input.namespace;
   if (input.subResource !== undefined) picked.subResource = input.subResource;

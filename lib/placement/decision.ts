@@ -11,7 +11,13 @@ export type SkipReason =
   | 'operation'
   | 'no-images'
   | 'no-common-arch'
-  | 'not-a-pod';
+  | 'not-a-pod'
+  /** A DaemonSet update that changed nothing placement depends on: no patch, so no rollout. */
+  | 'unchanged'
+  /** A DaemonSet none of whose images could be checked: left as it was. */
+  | 'unresolved'
+  /** A DaemonSet template whose annotations leave no room for Archy's record (it could not be replaced later). */
+  | 'no-room';
 
 export interface Skip {
   kind: 'skip';
@@ -20,6 +26,8 @@ export interface Skip {
   detail: string;
   /** For the user's kubectl. */
   warnings: string[];
+  /** DaemonSets only: what takes back Archy's earlier placement that no longer holds. */
+  patch?: JsonPatchOp[];
 }
 
 export interface Mutation {

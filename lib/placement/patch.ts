@@ -1,16 +1,13 @@
 // JSONPatch (RFC 6902) built against a working copy of the pod, so that each operation sees the
 // structure the previous ones created (two additions under a missing `affinity` must not both
-// create it). Only `add` is needed: it creates a member, replaces one, or appends with `/-`.
+// create it). The builder needs only `add`: it creates a member, replaces one, or appends with `/-`.
 // The working copy is copy-on-write: only the objects on the path of a write are copied (shallow),
 // the rest is the caller's pod, read but never changed. Cloning the whole pod (managed fields,
 // env, volumes) cost more than the rest of an admission together.
 import { asRecord } from './pod.ts';
 
-export interface JsonPatchOp {
-  op: 'add';
-  path: string;
-  value: unknown;
-}
+/** `add` creates, replaces or appends (`/-`); `remove` only takes back what Archy wrote before (DaemonSets). */
+export type JsonPatchOp = { op: 'add'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /** RFC 6901: `~` becomes `~0`, then `/` becomes `~1`. */
 export function escapePointer(segment: string): string {
@@ -30,6 +27,11 @@ export class PatchBuilder {
   constructor(doc: object) {
     this.#doc = { ...(doc as Record<string, unknown>) };
     this.#owned.add(this.#doc);
+  }
+
+  /** The working copy with every operation so far applied (shares unchanged parts with the input: read only). */
+  document(): Record<string, unknown> {
+    return this.#doc;
   }
 
   /** The value at `segments` in the working copy (array indexes as decimal strings). */

@@ -89,6 +89,10 @@ export const ANNOTATION_ARCHITECTURES = 'archy.io/architectures';
 export const ANNOTATION_REASON = 'archy.io/reason';
 /** The Ready NodePools that can launch a node for the pod, heaviest first. */
 export const ANNOTATION_NODEPOOLS = 'archy.io/nodepools';
+/** Audit mode: the architectures Archy would have allowed (or the one it would have pinned). */
+export const ANNOTATION_WOULD_PLACE = 'archy.io/would-place';
+/** What Archy records about its decision (never a user's choice). */
+export const RECORD_ANNOTATIONS: readonly string[] = [ANNOTATION_ARCHITECTURES, ANNOTATION_REASON, ANNOTATION_NODEPOOLS, ANNOTATION_WOULD_PLACE];
 
 const CONTAINER_FIELDS: Array<[field: 'initContainers' | 'containers' | 'ephemeralContainers', kind: ContainerKind]> = [
   ['initContainers', 'init'],

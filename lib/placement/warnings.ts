@@ -65,24 +65,43 @@ export function noCommonArchitecture(images: Array<{ container: string; image: s
  * Nothing in the cluster can run the pod. Without `poolsKnown` the NodePools could not be read, so
  * only the nodes are known (an autoscaler may still add one).
  */
-export function nothingOffers(placed: readonly string[], offered: readonly string[], poolsKnown: boolean): string {
+/** What is placed: a pod, or a DaemonSet (whose pods the DaemonSet controller creates per node). */
+export type Workload = 'pod' | 'DaemonSet';
+
+export function nothingOffers(placed: readonly string[], offered: readonly string[], poolsKnown: boolean, workload: Workload = 'pod'): string {
   const what = offered.length > 0 ? offered.join(', ') : 'nothing';
+  if (workload === 'DaemonSet') {
+    const where = poolsKnown ? 'node or NodePool in this cluster offers' : 'node in the cluster is';
+    return fit(`no ${where} ${placed.join(' or ')} (they offer `, what, '); the DaemonSet runs no pod until a node of that architecture joins');
+  }
   if (!poolsKnown) return fit(`no node in the cluster is ${placed.join(' or ')} (nodes: `, what, '); the pod will wait for a node of that architecture (autoscaler)');
   return fit(`no node or NodePool in this cluster offers ${placed.join(' or ')} (they offer `, what, '); the pod will stay Pending until one does');
 }
 
-export function pinnedUnsupported(pinned: readonly string[], supported: readonly string[]): string {
+export function pinnedUnsupported(pinned: readonly string[], supported: readonly string[], subject = 'the pod'): string {
   const images = supported.length > 0 ? `its images support only ${supported.join(', ')}` : 'its images have no architecture in common';
-  return fit(`the pod requires ${pinned.join(' or ')} but `, images, '; on other architectures it fails with exec format error');
+  return fit(`${subject} requires ${pinned.join(' or ')} but `, images, '; on other architectures it fails with exec format error');
 }
 
-export function termsClosed(terms: readonly number[], allowed: readonly string[], unschedulable: boolean): string {
+export function termsClosed(terms: readonly number[], allowed: readonly string[], unschedulable: boolean, workload: Workload = 'pod'): string {
   const which = terms.length === 1 ? `required node-affinity term ${terms[0]} allows` : `required node-affinity terms ${terms.join(', ')} allow`;
-  const outcome = unschedulable ? '; no node can take this pod' : '; the other terms still can';
+  const none = workload === 'DaemonSet' ? '; the DaemonSet fits no node' : '; no node can take this pod';
+  const outcome = unschedulable ? none : '; the other terms still can';
   return fit(`${which} no architecture its images support (`, allowed.join(', '), `), so it can no longer match a node${outcome}`);
 }
 
-export function annotationsLeftOut(limit: number): string {
+/** `kept`: the template's placement was made for these images and stays; else Archy's own, made for other images, was taken back. */
+export function daemonSetNotChecked(kept: boolean): string {
+  const outcome = kept ? 'its placement was left as it was' : 'it is not placed (a placement archy made for other images was taken back)';
+  return fit(`no image of this DaemonSet could be checked, so ${outcome}`, '');
+}
+
+export function daemonSetStrategyIgnored(strategy: string): string {
+  return fit(`annotation archy.io/strategy "${strategy}" is not used for a DaemonSet: it gets a required node affinity on every architecture its images support, to cover every such node`, '');
+}
+
+export function annotationsLeftOut(limit: number, workload: Workload = 'pod'): string {
+  if (workload === 'DaemonSet') return fit(`the pod template's annotations are close to the ${limit}-byte limit, so archy's record and the placement it describes were left out`, '');
   return fit(`the pod's annotations are close to the ${limit}-byte limit, so archy's annotations were left out`, '');
 }
 

@@ -37,6 +37,29 @@ export function writeRequiredAffinity(patch: PatchBuilder, architectures: readon
   return closed;
 }
 
+/**
+ * The DaemonSet form: `kubernetes.io/arch In architectures` appended to every required term that
+ * can match a node, even to one that already requires a subset (ANDed, that changes nothing), so
+ * that every term Archy placed ends with exactly one expression of its own: the one it takes back
+ * when the images change. Without terms, one term of Archy's alone. Returns the indexes of the
+ * terms that no node of these architectures can satisfy any more.
+ */
+export function writeRequiredAffinityInEveryTerm(patch: PatchBuilder, architectures: readonly string[]): number[] {
+  const expression = { key: ARCH_LABEL, operator: 'In', values: [...architectures] };
+  const terms = patch.get(REQUIRED_TERMS);
+  if (!Array.isArray(terms) || terms.length === 0) {
+    patch.set(REQUIRED_TERMS, [{ matchExpressions: [expression] }]);
+    return [];
+  }
+  const closed: number[] = [];
+  terms.forEach((term, index) => {
+    if (termMatchesNothing(term)) return;
+    if (!termAdmitsAny(term, architectures)) closed.push(index);
+    patch.append([...REQUIRED_TERMS, String(index), 'matchExpressions'], expression);
+  });
+  return closed;
+}
+
 /** A soft preference for one architecture, unless the pod already states an arch preference. */
 export function writePreferredAffinity(patch: PatchBuilder, pod: PodLike, arch: string, weight: number): void {
   if (hasArchPreference(pod)) return;
