@@ -11,6 +11,7 @@ import { ClusterViewReader } from './kube/cluster-view.ts';
 import { createEventRecorder, reportingInstanceOf } from './kube/events.ts';
 import { createKubeApi } from './kube/kube-client.ts';
 import { kubeAccessConfigured } from './kube/kube-connection.ts';
+import { createNamespaceDefaults } from './kube/namespace-defaults.ts';
 import { createKubeRest } from './kube/kube-rest.ts';
 import { sharedKubeConnection } from './kube/shared-connection.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -88,15 +89,16 @@ export function createApp(options: AppOptions = {}): App {
   const rest = kubeAvailable ? createKubeRest(connection) : undefined;
   const view = rest ? new ClusterViewReader({ rest, logger, metrics }) : undefined;
   const events = rest ? createEventRecorder({ rest, reportingInstance: reportingInstanceOf(env), logger, metrics }) : undefined;
+  const namespaceDefaults = rest ? createNamespaceDefaults({ rest, logger, metrics }) : undefined;
   const fixedConfig = config;
   const background = new AfterResponse();
 
   // Admissions read the view as last learned and never wait for it; it is refreshed only after an
   // answer has been given, so a cold instance's first admission makes no Kubernetes request for it.
-  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView: () => view?.current(), events });
+  const admit = createAdmitter({ config, resolver, logger, metrics, podCredentials, clusterView: () => view?.current(), events, namespaceDefaults });
   const health = async (): Promise<Health> => {
     const table = await cache.health();
-    return { ok: table.ok, configuration: describeConfig(fixedConfig), cache: table };
+    return { ok: table.ok, ...modeOf(fixedConfig), configuration: describeConfig(fixedConfig), cache: table };
   };
   const token = createWebhookToken({ config, logger, env });
   const route = createRouter({ token, admit, health });
@@ -125,4 +127,9 @@ class AfterResponse {
   idle(): Promise<void> {
     return this.#running;
   }
+}
+
+/** What /healthz says first: the mode, and the namespaces that audit while the rest enforce. */
+function modeOf(config: Config): { mode: string; auditNamespaces?: string[] } {
+  return config.mode === 'enforce' && config.auditNamespaces.length > 0 ? { mode: config.mode, auditNamespaces: config.auditNamespaces } : { mode: config.mode };
 }

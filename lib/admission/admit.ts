@@ -1,24 +1,23 @@
-// One admission: pod in, AdmissionResponse out. Orchestrates preflight skips, image resolution,
-// the placement decision, logging and metrics. Fails open: any error inside becomes allowed: true
-// with no patch and a warning.
-import type { Config } from '../config.ts';
+// One admission: pod (or DaemonSet) in, AdmissionResponse out. Orchestrates preflight skips, image
+// resolution, the Namespace's defaults, the placement decision, logging and metrics. Fails open:
+// any error inside becomes allowed: true with no patch and a warning.
+import type { AdmissionMode, Config } from '../config.ts';
 import { Deadline } from '../deadline.ts';
 import type { AdmissionEvents } from '../kube/events.ts';
 import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import {
-  decide,
-  imagesToResolve,
-  placementPolicy,
-  preflight,
-  type AdmissionFacts,
-  type ClusterView,
-  type Decision,
-  type PodLike,
-} from '../placement/index.ts';
+import type { NamespaceDefaultsReader } from '../kube/namespace-defaults.ts';
+import { modeFor, placementPolicy, type ClusterView, type Decision, type NamespaceDefaults, type PodLike } from '../placement/index.ts';
 import type { CredentialSource, ImageResolution } from '../types.ts';
 import { buildResponse, type AdmissionResponse, type ParsedReview } from './review.ts';
+import { admissionSubject } from './subject.ts';
+
+/**
+ * The share of what is left of its budget an admission waits for a Namespace it has not read
+ * before; past it, it goes on without the Namespace's defaults (the read goes on for the next).
+ */
+export const NAMESPACE_WAIT_SHARE = 0.1;
 
 export interface ResolveOutcome {
   resolutions: ImageResolution[];
@@ -57,6 +56,8 @@ export interface AdmitDependencies {
   clusterView?: ClusterViewSource;
   /** Kubernetes Events on the pod's owners (lib/kube/events.ts): bounded by the deadline, never rejects. */
   events?: AdmissionEvents;
+  /** The archy.io/ annotations of Namespaces (lib/kube/namespace-defaults.ts). */
+  namespaceDefaults?: NamespaceDefaultsReader;
 }
 
 export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, log?: Logger) => Promise<AdmissionResponse> {
@@ -67,30 +68,30 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     const { request } = review;
     const pod = (request.object ?? undefined) as PodLike | undefined;
     const namespace = request.namespace ?? pod?.metadata?.namespace;
+    const subject = admissionSubject(request, namespace);
+    const mode = modeFor(placementPolicy(config), namespace);
     // The uid is already on `log` (the router's child logger).
-    const summary: Record<string, unknown> = {
-      operation: request.operation,
-      namespace,
-      pod: pod?.metadata?.name ?? pod?.metadata?.generateName ?? request.name,
-    };
-    metrics.count('Admissions');
+    const summary: Record<string, unknown> = { operation: request.operation, namespace, ...subject.logFields, mode };
+    metrics.count('Admissions', 1, { mode });
     try {
-      const facts: AdmissionFacts = { operation: request.operation, namespace, pod: pod ?? {}, subResource: request.subResource };
-      const skip = preflight(facts, placementPolicy(config));
+      const skip = subject.preflight(placementPolicy(config));
       if (skip) return finish(skip, undefined);
 
-      const images = imagesToResolve(facts);
+      const images = subject.images();
       // A pod may name thousands of images: the log line names as many as are looked up.
       summary.images = images.slice(0, MAX_IMAGES_PER_ADMISSION).map((i) => i.image);
       if (images.length > MAX_IMAGES_PER_ADMISSION) summary.imageCount = images.length;
-      const credentials = deps.podCredentials?.(pod ?? {}, namespace, deadline);
+      const credentials = deps.podCredentials?.(subject.credentialsOf, namespace, deadline);
       const resolving = deadline.elapsed();
       const outcome = await deps.resolver.resolveAll(images, deadline, { credentials });
       metrics.timing('ResolutionLatency', deadline.elapsed() - resolving);
       summary.tiers = outcome.tiers;
-      const decision = decide({ ...facts, resolutions: outcome.resolutions }, placementPolicy(config, clusterView()));
+      const policy = placementPolicy(config, clusterView());
+      const namespaceDefaults = subject.needsNamespaceDefaults(outcome.resolutions, policy) ? await readNamespace(namespace, deadline) : undefined;
+      const decision = subject.decide(outcome.resolutions, policy, namespaceDefaults);
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
-      const events = deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log);
+      // Events regard a pod's owners; a DaemonSet's warnings go to whoever applied it.
+      const events = subject.kind === 'Pod' ? deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;
       // Cache write-back and Events run beside the decision; they may use what is left of the budget, no more.
       await Promise.race([Promise.all([outcome.pendingWrites, events]), deadlineReached(deadline)]);
       return finish(decision, outcome.resolutions);
@@ -105,8 +106,8 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     function finish(decision: Decision, resolutions: ImageResolution[] | undefined): AdmissionResponse {
       const durationMs = deadline.elapsed();
       // A dry run gets the same patch (kubectl --dry-run=server shows it); caching is not a side effect.
-      const patch = decision.kind === 'mutate' ? decision.patch : undefined;
-      recordMetrics(metrics, decision, durationMs);
+      const patch = decision.patch;
+      recordMetrics(metrics, decision, mode, durationMs);
       log.info(
         {
           ...summary,
@@ -124,6 +125,13 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
     }
   };
 
+  /** The Namespace's defaults: at once when known, else read (or joined) for a small share of what is left of the budget. */
+  async function readNamespace(namespace: string | undefined, deadline: Deadline): Promise<NamespaceDefaults | undefined> {
+    const reader = deps.namespaceDefaults;
+    if (reader === undefined || namespace === undefined) return undefined;
+    return reader.get(namespace, deadline.signalWithin(Math.floor(deadline.remaining() * NAMESPACE_WAIT_SHARE)));
+  }
+
   function clusterView(): ClusterView | undefined {
     try {
       return deps.clusterView?.();
@@ -133,14 +141,14 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
   }
 }
 
-function recordMetrics(metrics: Metrics, decision: Decision, durationMs: number): void {
+function recordMetrics(metrics: Metrics, decision: Decision, mode: AdmissionMode, durationMs: number): void {
   if (decision.kind === 'mutate') {
-    metrics.count('Mutations');
-    if (decision.fallback) metrics.count('Fallbacks');
+    metrics.count('Mutations', 1, { mode });
+    if (decision.fallback) metrics.count('Fallbacks', 1, { mode });
   } else {
-    metrics.count('Skips', 1, { reason: decision.reason });
+    metrics.count('Skips', 1, { reason: decision.reason, mode });
   }
-  if (decision.warnings.length > 0) metrics.count('Warnings', decision.warnings.length);
+  if (decision.warnings.length > 0) metrics.count('Warnings', decision.warnings.length, { mode });
   metrics.timing('AdmissionLatency', durationMs);
 }
 

@@ -32,12 +32,23 @@ export type ChoiceSource = 'pod' | 'namespace';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-/** The policy for one pod: `policy` with the pod's, then the namespace's, choices applied. */
-export function applyChoices(policy: PlacementPolicy, podAnnotations: Readonly<Record<string, unknown>>, namespace?: NamespaceDefaults): Choices {
+const ALL_CHOICES: readonly ChoiceName[] = ['preferredArch', 'multiArchStrategy', 'defaultArch'];
+
+/**
+ * The policy for one pod: `policy` with the pod's, then the namespace's, choices applied. Only the
+ * `needed` ones are read: a value that would decide nothing is neither used nor warned about.
+ */
+export function applyChoices(
+  policy: PlacementPolicy,
+  podAnnotations: Readonly<Record<string, unknown>>,
+  namespace?: NamespaceDefaults,
+  needed: readonly ChoiceName[] = ALL_CHOICES,
+): Choices {
   const warnings: string[] = [];
   const sources: Choices['sources'] = {};
   const layers: Array<[ChoiceSource, Readonly<Record<string, unknown>>]> = [['pod', podAnnotations], ['namespace', namespace?.annotations ?? {}]];
   const pick = <T extends string>(name: ChoiceName, key: string, parse: (value: string) => Parsed<T>): T | undefined => {
+    if (!needed.includes(name)) return undefined;
     for (const [source, annotations] of layers) {
       const raw = Object.hasOwn(annotations, key) ? annotations[key] : undefined;
       if (typeof raw !== 'string') continue;

@@ -106,7 +106,8 @@ export function decideDaemonSet(input: DaemonSetInput, policy: PlacementPolicy):
   if (allowed.length === 0) {
     return answer(skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(describe(resolved))]), unplaced);
   }
-  const choices = applyChoices(policy, podAnnotations(user));
+  // Of the choices, a DaemonSet takes none: a template that asks to pin is told why not.
+  const choices = applyChoices(policy, podAnnotations(user), undefined, allowed.length > 1 ? ['multiArchStrategy'] : []);
   if (choices.sources.multiArchStrategy === 'pod' && choices.policy.multiArchStrategy === 'pin') warnings.unshift(say.daemonSetStrategyIgnored('pin'));
   warnings.unshift(...choices.warnings);
   const partial = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;

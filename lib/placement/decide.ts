@@ -3,7 +3,7 @@ import type { AdmissionMode } from '../config.ts';
 import type { ImageResolution } from '../types.ts';
 import { fitsAnnotations, MAX_ANNOTATION_BYTES } from './annotations.ts';
 import { assessImages, checkPinned, commonArchitectures, describe, groupByImage } from './assess.ts';
-import { applyChoices, type NamespaceDefaults } from './choices.ts';
+import { applyChoices, type ChoiceName, type NamespaceDefaults } from './choices.ts';
 import { candidatePools, nothingOffers, offeredArchitectures, preferredArchitecture, type NodePoolView } from './cluster.ts';
 import { pinnedArchitectures, requiredTermsOf, termAdmitsAny, termMatchesNothing } from './constraints.ts';
 import { skip, type Decision, type Mutation, type Skip } from './decision.ts';
@@ -37,30 +37,60 @@ export interface DecideInput {
 }
 
 export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
-  const facts: AdmissionFacts = { operation: input.operation ?? 'CREATE', pod: input.pod, ...optional(input) };
-  const skipped = preflight(facts, policy);
-  const pod = input.pod as PodLike;
-  if (isEphemeralUpdate(facts)) return skipped ?? checkEphemeral(pod, input.resolutions);
-  if (skipped) return skipped;
-
-  const { images, resolved, warnings } = assessImages(podImages(pod), input.resolutions);
-  const pinned = pinnedArchitectures(pod);
-  if (pinned !== undefined) return checkPinned(pinned, resolved);
-
-  if (resolved.length > 0 && commonArchitectures(resolved).length === 0) {
-    return skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(describe(resolved))]);
-  }
-  // Only a pod that is placed needs its choices; their warnings come first.
-  const choices = applyChoices(policy, podAnnotations(pod), input.namespaceDefaults);
-  const mode = modeFor(policy, facts.namespace || podNamespace(pod));
+  const outcome = assess(input, policy);
+  if (outcome.kind === 'decided') return outcome.decision;
+  const { pod, allowed, fallback, warnings, reason } = outcome;
+  // Only the choices that decide something are read (and warned about); their warnings come first.
+  const choices = applyChoices(policy, podAnnotations(pod), input.namespaceDefaults, neededChoices(outcome));
+  const mode = modeFor(policy, input.namespace || podNamespace(pod));
   const all = [...choices.warnings, ...warnings];
-  if (resolved.length === 0) {
+  if (fallback) {
     const fallbackArch = choices.policy.defaultArch;
     all.push(say.noImageChecked(fallbackArch));
     return place(pod, [fallbackArch], choices.policy, mode, all, say.reasonFallback(fallbackArch), true);
   }
-  const reason = resolved.length < images.length ? say.reasonPartial(images.length - resolved.length, images.length) : undefined;
-  return place(pod, commonArchitectures(resolved), choices.policy, mode, all, reason, false);
+  return place(pod, allowed, choices.policy, mode, all, reason, false);
+}
+
+/**
+ * The choices (archy.io/ annotations of the pod or its Namespace) this admission's placement
+ * depends on: the fallback architecture when no image could be checked, the preference and the
+ * strategy when the images share several architectures; none for a pod that is not placed. The
+ * caller reads a Namespace only when this is not empty.
+ */
+export function choicesNeeded(input: DecideInput, policy: PlacementPolicy): ChoiceName[] {
+  const outcome = assess(input, policy);
+  return outcome.kind === 'decided' ? [] : neededChoices(outcome);
+}
+
+type Assessed =
+  | { kind: 'decided'; decision: Decision }
+  | { kind: 'place'; pod: PodLike; allowed: string[]; fallback: boolean; warnings: string[]; reason?: string };
+
+/** Everything that needs no choice: the skips, and S. */
+function assess(input: DecideInput, policy: PlacementPolicy): Assessed {
+  const facts: AdmissionFacts = { operation: input.operation ?? 'CREATE', pod: input.pod, ...optional(input) };
+  const skipped = preflight(facts, policy);
+  const pod = input.pod as PodLike;
+  if (isEphemeralUpdate(facts)) return { kind: 'decided', decision: skipped ?? checkEphemeral(pod, input.resolutions) };
+  if (skipped) return { kind: 'decided', decision: skipped };
+
+  const { images, resolved, warnings } = assessImages(podImages(pod), input.resolutions);
+  const pinned = pinnedArchitectures(pod);
+  if (pinned !== undefined) return { kind: 'decided', decision: checkPinned(pinned, resolved) };
+  if (resolved.length === 0) return { kind: 'place', pod, allowed: [], fallback: true, warnings };
+  const allowed = commonArchitectures(resolved);
+  if (allowed.length === 0) {
+    return { kind: 'decided', decision: skip('no-common-arch', 'no architecture is common to all images', [...warnings, say.noCommonArchitecture(describe(resolved))]) };
+  }
+  const placing: Assessed = { kind: 'place', pod, allowed, fallback: false, warnings };
+  if (resolved.length < images.length) placing.reason = say.reasonPartial(images.length - resolved.length, images.length);
+  return placing;
+}
+
+function neededChoices({ allowed, fallback }: { allowed: string[]; fallback: boolean }): ChoiceName[] {
+  if (fallback) return ['defaultArch'];
+  return allowed.length > 1 ? ['preferredArch', 'multiArchStrategy'] : [];
 }
 
 /**

@@ -4,11 +4,12 @@ export {
   ANNOTATION_PREFERRED_ARCH,
   ANNOTATION_STRATEGY,
   CHOICE_ANNOTATIONS,
+  type ChoiceName,
   type NamespaceDefaults,
 } from './choices.ts';
 export { byWeight, preferredArchitecture, type ClusterView, type NodePoolView, type PoolTaint, type TaintEffect } from './cluster.ts';
 export { daemonSetImages, daemonSetPreflight, decideDaemonSet, isDaemonSet, type DaemonSetFacts, type DaemonSetInput } from './daemonset.ts';
-export { decide, type DecideInput } from './decide.ts';
+export { choicesNeeded, decide, type DecideInput } from './decide.ts';
 export type { Decision, Mutation, Skip, SkipReason } from './decision.ts';
 export { escapePointer, type JsonPatchOp } from './patch.ts';
 export {

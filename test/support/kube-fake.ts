@@ -1,9 +1,9 @@
 // A Kubernetes API server fake on 127.0.0.1 speaking the real wire format for the reads Archy
 // makes: secrets, service accounts (GET by name), nodes and cluster-scoped custom objects such as
-// Karpenter's NodePools (paged lists with a resourceVersion), ReplicaSets by name (whole, or their
-// metadata alone when asked as PartialObjectMetadata), and the one write: events.k8s.io/v1 Events,
-// recorded as sent. Unknown objects and resources answer with a `Status` object, as the API server
-// does.
+// Karpenter's NodePools (paged lists with a resourceVersion), ReplicaSets and Namespaces by name
+// (whole, or their metadata alone when asked as PartialObjectMetadata), and the one write:
+// events.k8s.io/v1 Events, recorded as sent. Unknown objects and resources answer with a `Status`
+// object, as the API server does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConnection } from '../../lib/kube/kube-connection.ts';
@@ -66,6 +66,12 @@ export interface KubeFake {
   holdEvents(release: Promise<unknown> | undefined): void;
   /** Serves the ReplicaSet `namespace/name` (undefined: 404). */
   setReplicaSet(namespace: string, name: string, replicaSet: FakeReplicaSet | undefined): void;
+  /** Serves the Namespace `name` with these annotations (undefined: 404); as PartialObjectMetadata when asked. */
+  setNamespace(name: string, annotations: Record<string, string> | undefined): void;
+  /** Makes Namespace GETs answer with this HTTP status (403, 500…) until set back to undefined. */
+  failNamespaces(status: number | undefined): void;
+  /** Holds every Namespace GET's answer until `release` settles (undefined: answer at once again). */
+  holdNamespaces(release: Promise<unknown> | undefined): void;
   connection(bearerToken?: () => Promise<string>): KubeConnection;
   close(): Promise<void>;
 }
@@ -84,6 +90,9 @@ export async function startKubeFake(): Promise<KubeFake> {
   let eventFailure: number | undefined;
   let eventHold: Promise<unknown> | undefined;
   const replicaSets = new Map<string, FakeReplicaSet>();
+  const namespaces = new Map<string, Record<string, string>>();
+  let namespaceFailure: number | undefined;
+  let namespaceHold: Promise<unknown> | undefined;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -170,6 +179,24 @@ export async function startKubeFake(): Promise<KubeFake> {
       const message = failure === 403 ? `${plural}.${group} is forbidden: User "archy" cannot list resource "${plural}" in API group "${group}" at the cluster scope` : 'internal error';
       return status(res, failure, failure === 403 ? 'Forbidden' : 'InternalError', message, { kind: plural });
     }
+    const namespaceAt = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
+    if (namespaceAt) {
+      const name = namespaceAt[1] ?? '';
+      const [failure, hold, annotations] = [namespaceFailure, namespaceHold, namespaces.get(name)];
+      void (async () => {
+        await hold?.catch(() => undefined);
+        if (res.destroyed) return;
+        if (failure !== undefined) {
+          const message = failure === 403 ? `namespaces "${name}" is forbidden: User "archy" cannot get resource "namespaces" in API group "" at the cluster scope` : 'internal error';
+          return status(res, failure, failure === 403 ? 'Forbidden' : 'InternalError', message, { name, kind: 'namespaces' });
+        }
+        if (!annotations) return status(res, 404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
+        const metadata = { name, uid: `uid-ns-${name}`, resourceVersion: '1', labels: { 'kubernetes.io/metadata.name': name }, annotations };
+        if ((req.headers.accept ?? '').includes('as=PartialObjectMetadata')) return json(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata });
+        return json(res, 200, { kind: 'Namespace', apiVersion: 'v1', metadata, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      })();
+      return;
+    }
     const replicaSetAt = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets\/([^/]+)$/.exec(url.pathname);
     if (replicaSetAt) {
       const [, namespace = '', name = ''] = replicaSetAt;
@@ -232,6 +259,16 @@ export async function startKubeFake(): Promise<KubeFake> {
     setReplicaSet(namespace, name, replicaSet) {
       if (replicaSet === undefined) replicaSets.delete(`${namespace}/${name}`);
       else replicaSets.set(`${namespace}/${name}`, structuredClone(replicaSet));
+    },
+    setNamespace(name, annotations) {
+      if (annotations === undefined) namespaces.delete(name);
+      else namespaces.set(name, { ...annotations });
+    },
+    failNamespaces: (code) => {
+      namespaceFailure = code;
+    },
+    holdNamespaces: (release) => {
+      namespaceHold = release;
     },
     connection: (bearerToken) => ({ kind: 'direct', server: url, skipTLSVerify: true, bearerToken }),
     close: () =>

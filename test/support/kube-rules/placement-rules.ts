@@ -122,6 +122,8 @@ export interface Outcome {
   nodes: readonly Node[];
   /** The cluster view the admission was given; undefined: none. */
   view?: ClusterViewLike;
+  /** A pod, or a DaemonSet's pod template (before and after are then the template as a pod). */
+  workload?: 'pod' | 'daemonset';
 }
 
 /** Every broken rule; empty when the admission did what §2 asks. */
@@ -150,6 +152,24 @@ export function checkOutcome(outcome: Outcome): Violation[] {
     return violations;
   }
   violations.push(...placementViolations(outcome), ...viewViolations(outcome));
+  if (outcome.workload === 'daemonset') violations.push(...daemonSetForm(outcome));
+  return violations;
+}
+
+/**
+ * A DaemonSet's template gets the required affinity on all of S and nothing that chooses among
+ * them (no nodeSelector arch, no preferred term: each of its pods is bound to its node), and
+ * nothing that depends on the cluster view beyond tolerations (no archy.io/nodepools: a change
+ * there would be a rollout of every pod).
+ */
+function daemonSetForm({ before, after }: Outcome): Violation[] {
+  const violations: Violation[] = [];
+  const spec = (pod: unknown): Json => record(record(pod)?.spec) ?? {};
+  if (!sameJson(spec(before).nodeSelector, spec(after).nodeSelector)) violations.push({ rule: 'daemonset: affinity form', detail: 'the patch changes the template nodeSelector' });
+  const preferred = (pod: unknown): unknown => record(record(spec(pod).affinity)?.nodeAffinity)?.preferredDuringSchedulingIgnoredDuringExecution;
+  if (!sameJson(preferred(before), preferred(after))) violations.push({ rule: 'daemonset: affinity form', detail: 'the patch adds a preferred node affinity term to the template' });
+  const annotations = record(record(record(after)?.metadata)?.annotations) ?? {};
+  if (annotations['archy.io/nodepools'] !== undefined) violations.push({ rule: 'daemonset: affinity form', detail: 'the template carries archy.io/nodepools' });
   return violations;
 }
 
@@ -190,7 +210,8 @@ function placementViolations({ before, after, warnings, allowed, configuredToler
  * tolerated, and no toleration is added that neither the configuration nor such a pool asked for;
  * `archy.io/nodepools` names exactly the pools that can run the pod, heaviest first.
  */
-function viewViolations({ before, after, warnings, allowed, configuredTolerations, view }: Outcome): Violation[] {
+function viewViolations(outcome: Outcome): Violation[] {
+  const { before, after, warnings, allowed, configuredTolerations, view } = outcome;
   if (view === undefined) return [];
   const violations: Violation[] = [];
   const S = allowed.architectures;
@@ -232,6 +253,7 @@ function viewViolations({ before, after, warnings, allowed, configuredToleration
   }
 
   const named = annotations?.['archy.io/nodepools'];
+  if (outcome.workload === 'daemonset') return violations;
   if (typeof named === 'string') {
     const names = named.split(',');
     const expected = eligible.map((pool) => pool.name).sort();
@@ -264,7 +286,20 @@ const SCHEDULING_FIELDS = ['nodeSelector', 'affinity', 'tolerations'];
 
 function changedSchedulingFields(before: unknown, after: unknown): string[] {
   const [a, b] = [record(record(before)?.spec) ?? {}, record(record(after)?.spec) ?? {}];
-  return SCHEDULING_FIELDS.filter((field) => !sameJson(a[field], b[field])).map((field) => `spec.${field}`);
+  return SCHEDULING_FIELDS.filter((field) => !sameJson(withoutEmptyMembers(a[field]), withoutEmptyMembers(b[field]))).map((field) => `spec.${field}`);
+}
+
+/** Equal once members that are empty objects are left out (see withoutEmptyMembers). */
+export function sameSemantics(a: unknown, b: unknown): boolean {
+  return sameJson(withoutEmptyMembers(a), withoutEmptyMembers(b));
+}
+
+/** An object member that is an empty object (`affinity: {}`, `nodeAffinity: {}`) constrains nothing: the same as absent. */
+function withoutEmptyMembers(value: unknown): unknown {
+  const object = record(value);
+  if (object === undefined) return value;
+  const kept = Object.entries(object).map(([key, member]) => [key, withoutEmptyMembers(member)] as const).filter(([, member]) => member !== undefined);
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
 }
 
 function schedulingUnchanged(before: unknown, after: unknown): boolean {

@@ -131,7 +131,8 @@ describe('EMF from a real admission', () => {
       assert.ok(names.includes(expected), `${expected} missing from ${names.join(', ')}`);
     }
     const dimensions = new Set(lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((set) => set.Dimensions.flat())));
-    assert.deepEqual([...dimensions].sort(), ['registry', 'service']);
+    assert.deepEqual([...dimensions].sort(), ['mode', 'registry', 'service']);
+    assert.ok(lines.some((line) => line.mode === 'enforce'), 'the admission counts carry the mode');
     const text = JSON.stringify(lines);
     assert.doesNotMatch(text, /multi:1|"web"|shop/, 'no image, pod or namespace names in metrics');
     assert.ok(lines.every((line) => line._aws.CloudWatchMetrics.every((set) => set.Namespace === 'Archy')));

@@ -12,9 +12,10 @@ import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, type Config } from '../../../lib/config.ts';
 import type { ImageResolution } from '../../../lib/types.ts';
-import { admitAndCheck } from '../../support/kube-rules/admission.ts';
-import { admissionCase, buildAnswers, buildPod, buildView, podImages, TILDE_KEY } from '../../support/kube-rules/arbitraries.ts';
-import { allowedArchitectures, checkOutcome } from '../../support/kube-rules/placement-rules.ts';
+import { admit, admitAndCheck, checkAudit, checkDaemonSet } from '../../support/kube-rules/admission.ts';
+import { admissionCase, buildAnswers, buildPod, buildView, IMAGES, podImages, TILDE_KEY } from '../../support/kube-rules/arbitraries.ts';
+import { formatReport } from '../../support/kube-rules/report.ts';
+import { allowedArchitectures, checkOutcome, pinning } from '../../support/kube-rules/placement-rules.ts';
 import { nodePoolNodes, nodeUniverse } from '../../support/kube-rules/scheduling.ts';
 import { podProblems } from '../../support/kube-rules/validation.ts';
 
@@ -25,9 +26,18 @@ const CONFIGS: Record<'defaults' | 'arm64-toleration', Config> = {
 };
 // The node universe, and the nodes the NodePools of a cluster view launch (tainted as their pool).
 const NODES = [...nodeUniverse(), ...nodePoolNodes()];
-// ~3 ms a run (two admissions, two schema validations, ~120 nodes twice): about 3 s in all.
+// ~3 ms a run (two admissions, two schema validations, ~120 nodes twice): about 3 s in all; the
+// audit and DaemonSet properties take about as long again each.
 // ARCHY_PROPERTY_RUNS and ARCHY_PROPERTY_SEED replay or widen a run.
 const NUM_RUNS = Number(process.env.ARCHY_PROPERTY_RUNS ?? 1000);
+
+const propertyOptions = {
+  numRuns: NUM_RUNS,
+  // A placement gone quadratic on the 40,000-platform answers fails here rather than hanging npm test.
+  interruptAfterTimeLimit: 60_000,
+  markInterruptAsFailure: true,
+  ...(process.env.ARCHY_PROPERTY_SEED ? { seed: Number(process.env.ARCHY_PROPERTY_SEED) } : {}),
+};
 
 describe('admission placement property (independent checker)', () => {
   test('random valid pods and registry answers: the patched pod is valid, placed by the rule, and stable', async () => {
@@ -48,13 +58,43 @@ describe('admission placement property (independent checker)', () => {
         });
         if (violations.length > 0) assert.fail(report);
       }),
-      {
-        numRuns: NUM_RUNS,
-        // A placement gone quadratic on the 40,000-platform answers fails here rather than hanging npm test.
-        interruptAfterTimeLimit: 60_000,
-        markInterruptAsFailure: true,
-        ...(process.env.ARCHY_PROPERTY_SEED ? { seed: Number(process.env.ARCHY_PROPERTY_SEED) } : {}),
-      },
+      propertyOptions,
+    );
+  });
+
+  test('audit mode: the same decision, warnings and records, no scheduling field changed, a second pass with no patch', async () => {
+    await fc.assert(
+      fc.asyncProperty(admissionCase, async (generated) => {
+        const pod = buildPod(generated.pod);
+        const config = CONFIGS[generated.config];
+        const [answers, view, images] = [buildAnswers(generated.answers), buildView(generated.view), podImages(generated.pod)];
+        const { response } = await admit(config, structuredClone(pod), answers, view);
+        const allowed = allowedArchitectures(images, answers, config.defaultArch);
+        const violations = await checkAudit({ config, pod, answers, view, enforce: response, allowed });
+        if (violations.length > 0) {
+          assert.fail(formatReport({ config: `${generated.config} (audit)`, pod, images, answers, allowed, pinning: pinning(pod), patch: undefined, warnings: response.warnings, violations, view }));
+        }
+      }),
+      propertyOptions,
+    );
+  });
+
+  test('the pod spec as a DaemonSet template: placed by the rule in the affinity form, no patch when nothing relevant changed, replaced when the images change', async () => {
+    // The update gives each container the next image of the list (answers exist for all of them).
+    const nextImage = (image: string): string => IMAGES[(IMAGES.indexOf(image) + 1) % IMAGES.length] as string;
+    await fc.assert(
+      fc.asyncProperty(admissionCase, async (generated) => {
+        const pod = buildPod(generated.pod);
+        const config = CONFIGS[generated.config];
+        const [answers, view] = [buildAnswers(generated.answers), buildView(generated.view)];
+        const violations = await checkDaemonSet({ config, pod, answers, nodes: NODES, view, nextImage });
+        if (violations.length > 0) {
+          const images = podImages(generated.pod);
+          const allowed = allowedArchitectures(images, answers, config.defaultArch);
+          assert.fail(formatReport({ config: `${generated.config} (DaemonSet)`, pod, images, answers, allowed, pinning: pinning(pod), patch: undefined, warnings: undefined, violations, view }));
+        }
+      }),
+      { ...propertyOptions, numRuns: Math.ceil(NUM_RUNS / 2) },
     );
   });
 });
@@ -108,6 +148,32 @@ describe('the independent checker catches known-bad placements', () => {
     assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(250)}`]), ['warnings']);
     assert.deepEqual(rules(pod({}), placed, [`archy: ${'w'.repeat(249)}`]), []);
     assert.deepEqual(rules(pod({}), placed, ['archy: denied \u001b[31m']), ['warnings']);
+  });
+});
+
+// The checker's DaemonSet rules, on hand-made templates (as pods).
+describe('the independent checker catches known-bad DaemonSet placements', () => {
+  const archIn = (...values: string[]) => ({ key: 'kubernetes.io/arch', operator: 'In', values });
+  const template = (spec: Record<string, unknown>, annotations: Record<string, string> = {}): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'agent-x', namespace: 'default', annotations },
+    spec: { containers: [{ name: 'agent', image: 'nginx:1.27' }], ...spec },
+  });
+  const required = (...terms: unknown[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+  const allowed = (...archs: string[]) => allowedArchitectures(['nginx:1.27'], answersFor(['nginx:1.27'], () => archs), 'amd64');
+  const rules = (before: unknown, after: unknown, archs: string[]): string[] =>
+    [...new Set(checkOutcome({ before, after, warnings: [], allowed: allowed(...archs), configuredTolerations: {}, nodes: NODES, workload: 'daemonset' }).map((v) => v.rule))].sort();
+
+  test('right: the affinity on all of S', () => {
+    assert.deepEqual(rules(template({}), template(required({ matchExpressions: [archIn('amd64', 'arm64')] }), { 'archy.io/architectures': 'amd64,arm64' }), ['amd64', 'arm64']), []);
+  });
+  test('a nodeSelector pin: the DaemonSet would leave the other architecture of S', () => {
+    assert.deepEqual(rules(template({}), template({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } }), ['amd64', 'arm64']), ['daemonset: affinity form', 'no loss']);
+  });
+  test('an update that ANDs the new set into the old expression instead of replacing it', () => {
+    const anded = template(required({ matchExpressions: [archIn('amd64'), archIn('amd64', 'arm64')] }));
+    assert.deepEqual(rules(template({}), anded, ['amd64', 'arm64']), ['no loss']);
   });
 });
 
