@@ -72,6 +72,9 @@ export function renderWebhookConfiguration(url: string, timeoutSeconds: number):
           // `kubectl debug` adds an ephemeral container to a running pod: never patched, but the user
           // is warned when its image cannot run on the pod's architecture.
           { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
+          // DaemonSet pods are placed by their controller: the rule goes into the DaemonSet's pod
+          // template. An UPDATE that changes nothing placement depends on gets no patch (no rollout).
+          { operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['daemonsets'], scope: 'Namespaced' },
         ],
         namespaceSelector: {
           matchExpressions: [

@@ -38,3 +38,7 @@ test('it lets the cluster view list and watch Karpenter NodePools and EC2NodeCla
   assert.deepEqual(verbsFor('', 'secrets'), ['get']);
   assert.deepEqual(verbsFor('', 'serviceaccounts'), ['get']);
 });
+
+test("it lets a Namespace's defaults be read: get namespaces, nothing more on them", () => {
+  assert.deepEqual(verbsFor('', 'namespaces'), ['get']);
+});

@@ -59,11 +59,18 @@ describe('webhook configuration', () => {
     assert.equal(webhook.timeoutSeconds, 10);
   });
 
-  test('intercepts pod CREATE, and ephemeral containers added later (no other pod UPDATE)', () => {
+  test('intercepts pod CREATE, ephemeral containers added later (no other pod UPDATE), and DaemonSet CREATE and UPDATE', () => {
     assert.deepEqual(webhook.rules, [
       { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
       { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
+      { operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['daemonsets'], scope: 'Namespaced' },
     ]);
+  });
+
+  test('DaemonSets in kube-system, or labelled archy.io/skip=true, are left out by the same selectors as pods', () => {
+    const kubeSystem = webhook.namespaceSelector.matchExpressions.find((expression) => expression.key === 'kubernetes.io/metadata.name');
+    assert.deepEqual(kubeSystem?.values, ['kube-system']);
+    assert.ok(webhook.objectSelector.matchExpressions.some((expression) => expression.key === 'archy.io/skip' && expression.operator === 'NotIn'));
   });
 
   test('leaves out kube-system, namespaces and pods labelled archy.io/skip=true', () => {
