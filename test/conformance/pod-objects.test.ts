@@ -8,7 +8,7 @@ import path from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../lib/config.ts';
-import { decide, placementPolicy, podImages, type Decision, type PlacementPolicy, type PodLike } from '../../lib/placement/index.ts';
+import { daemonSetImages, decide, decideDaemonSet, placementPolicy, podImages, type Decision, type PlacementPolicy, type PodLike } from '../../lib/placement/index.ts';
 import type { ImageResolution } from '../../lib/types.ts';
 
 const corpus = process.env.ARCHY_CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/realworld');
@@ -43,6 +43,14 @@ function loadCase(file: string): Case {
     }
   }
   throw new Error(`${file}: no Pod or DaemonSet document`);
+}
+
+/** The DaemonSet document of a corpus file, as the API server sends it to a webhook. */
+function daemonSetDocument(file: string): Record<string, unknown> {
+  const documents = parseAllDocuments(readFileSync(path.join(folder, file), 'utf8')).map((document) => document.toJS() as Record<string, unknown> | null);
+  const found = documents.find((document) => document?.kind === 'DaemonSet');
+  if (!found) throw new Error(`${file}: no DaemonSet document`);
+  return found;
 }
 
 /** The pod the DaemonSet controller would create: the template, owned by the DaemonSet. */
@@ -165,6 +173,20 @@ const expectations: Record<string, () => void> = {
     const anywhere = decide({ pod: input.pod, namespace: 'networking', resolutions: resolutionsFor(input.pod) }, { ...input.policy, excludedNamespaces: [] });
     assert.equal(anywhere.kind === 'skip' && anywhere.reason, 'daemonset');
     assert.equal(podImages(input.pod).length, 3, 'init and regular containers are read from the template');
+    // The DaemonSet itself, as Archy is registered for it: its template already requires amd64 or
+    // arm64, so it is left as it is, and warned about when an image lacks one of them.
+    const daemonSet = daemonSetDocument('aws-node-daemonset-arch-nodeaffinity.yaml');
+    const images = daemonSetImages(daemonSet);
+    const excluded = decideDaemonSet({ operation: 'CREATE', object: daemonSet, resolutions: [] }, basePolicy);
+    assert.equal(excluded.kind === 'skip' && excluded.reason, 'excluded-namespace');
+    const elsewhere = { ...basePolicy, excludedNamespaces: [] };
+    const both = decideDaemonSet({ operation: 'CREATE', object: daemonSet, resolutions: resolutionsFor(input.pod) }, elsewhere);
+    assert.equal(both.kind === 'skip' && both.reason, 'arch-constrained');
+    assert.deepEqual([both.patch ?? [], both.warnings], [[], []]);
+    const amd64Only = resolutionsFor(input.pod).map((resolution) => (resolution.ok && resolution.image === images[1]?.image ? { ...resolution, platforms: [{ os: 'linux', architecture: 'amd64' }] } : resolution));
+    const lacking = decideDaemonSet({ operation: 'CREATE', object: daemonSet, resolutions: amd64Only }, elsewhere);
+    assert.deepEqual(lacking.patch ?? [], []);
+    assert.match(lacking.warnings.join('\n'), /the DaemonSet requires amd64 or arm64 but its images support only amd64/);
   },
 };
 
