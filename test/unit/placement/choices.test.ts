@@ -2,6 +2,8 @@
 // archy.io/default-arch on the pod (its workload's template) or its Namespace; pod > namespace > environment.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { decide, type NamespaceDefaults, type PlacementPolicy } from '../../../lib/placement/index.ts';
 import { applied, failed, pod, preferred, resolved, withPolicy } from './fixtures.ts';
 
@@ -69,12 +71,14 @@ describe('choices on the pod and its Namespace', () => {
   });
 
   test('an invalid value on the Namespace is ignored with a warning naming the namespace and the annotation', () => {
-    const { decision, patched } = place({}, { 'archy.io/default-arch': 'x86_64', 'archy.io/strategy': 'Pin' });
+    const namespace = { 'archy.io/default-arch': 'x86_64', 'archy.io/strategy': 'Pin' };
+    const { decision, patched } = place({}, namespace);
     assert.equal(patched.spec?.nodeSelector, undefined);
-    assert.deepEqual(decision.warnings, [
-      'namespace shop annotation archy.io/strategy "Pin" is neither affinity nor pin; it was ignored',
-      'namespace shop annotation archy.io/default-arch "x86_64" is not a Kubernetes architecture name (use "amd64"); it was ignored',
-    ]);
+    // The images were checked: the fallback decides nothing, so its value is not read.
+    assert.deepEqual(decision.warnings, ['namespace shop annotation archy.io/strategy "Pin" is neither affinity nor pin; it was ignored']);
+    const fallback = place({}, namespace, [failed('nginx:1', 'timeout')]);
+    assert.deepEqual(fallback.patched.spec?.nodeSelector, { 'kubernetes.io/arch': 'amd64' });
+    assert.equal(fallback.decision.warnings[0], 'namespace shop annotation archy.io/default-arch "x86_64" is not a Kubernetes architecture name (use "amd64"); it was ignored');
   });
 
   test('a choice that is valid on the pod makes an invalid one on the Namespace irrelevant: no warning for it', () => {
@@ -93,5 +97,26 @@ describe('choices on the pod and its Namespace', () => {
     const pinned = decide({ pod: pod({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } }, { annotations: { 'archy.io/strategy': 'bogus' } }), resolutions: multi }, environment);
     assert.equal(pinned.kind === 'skip' && pinned.reason, 'arch-constrained');
     assert.deepEqual(pinned.warnings, []);
+  });
+});
+
+describe('the README example', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '').find((text) => text.includes('kind: Namespace') && text.includes('archy.io/'));
+  const documents = parseAllDocuments((block ?? '').replace(/^ {2}/gm, '')).map((document) => document.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: { template: { metadata: { annotations: Record<string, string> } } } });
+
+  test('does what the README says: the Deployment may run anywhere, preferring arm64; other pods there are pinned to arm64', () => {
+    const namespace = documents.find((document) => document.kind === 'Namespace');
+    const deployment = documents.find((document) => document.kind === 'Deployment');
+    assert.ok(namespace && deployment, 'the README shows a Namespace and a Deployment');
+    const defaults: NamespaceDefaults = { name: namespace.metadata.name, annotations: namespace.metadata.annotations ?? {} };
+    const images = [resolved('nginx:1', 'linux/amd64', 'linux/arm64')];
+    const ledgerPod = pod({}, { namespace: 'payments', annotations: deployment.spec?.template.metadata.annotations });
+    const ledger = applied(ledgerPod, decide({ pod: ledgerPod, resolutions: images, namespaceDefaults: defaults }, environment));
+    assert.equal(ledger.spec?.nodeSelector, undefined);
+    assert.equal(preferredArch({ ...ledger } as ReturnType<typeof place>['patched']), 'arm64');
+    const otherPod = pod({}, { namespace: 'payments' });
+    const other = applied(otherPod, decide({ pod: otherPod, resolutions: images, namespaceDefaults: defaults }, environment));
+    assert.deepEqual(other.spec?.nodeSelector, { 'kubernetes.io/arch': 'arm64' });
   });
 });
