@@ -19,20 +19,27 @@ export function enforcedRecord(template: PodLike | undefined): string[] | undefi
 
 /**
  * The user's template: `template` without Archy's records and without the expressions Archy wrote.
- * With `previous` (an UPDATE's old object), Archy's expressions are those its record names, in the
- * terms the update left as they were: a term the user rewrote is the user's. Without (a CREATE: a
- * reinvocation of Archy's own answer, or a manifest copied from a cluster where Archy ran), the
- * template's own record names them in every term.
+ * A term the update left as the previous version had it carries the expression the previous
+ * record names. Any other term is the user's, unless the template's own record differs from the
+ * previous one (or there is no previous version): then that record is Archy's of this very request
+ * (a reinvocation after another webhook), or of a cluster where Archy ran (a copied manifest), and
+ * names the expression in each such term. A term the user rewrote under an unchanged record is the
+ * user's.
  */
 export function withoutOwnPlacement(template: PodLike, previous?: PodLike): PodLike {
-  const fromPrevious = enforcedRecord(previous);
-  const record = fromPrevious ?? enforcedRecord(template);
-  const previousTerms = fromPrevious === undefined ? undefined : (requiredTermsOf(previous as PodLike) ?? []);
+  const before = enforcedRecord(previous);
+  const now = enforcedRecord(template);
+  const previousTerms = before === undefined ? [] : (requiredTermsOf(previous as PodLike) ?? []);
+  const recordOf = (term: unknown): readonly string[] | undefined => {
+    if (before !== undefined && previousTerms.some((old) => sameJson(old, term))) return before;
+    return now !== undefined && (previous === undefined || !sameJson(now, before)) ? now : undefined;
+  };
   const terms = requiredTermsOf(template);
   let spec = asRecord(template.spec) ?? {};
-  if (record !== undefined && terms !== undefined) {
+  if ((before !== undefined || now !== undefined) && terms !== undefined) {
     const userTerms = terms.flatMap((term) => {
-      if (previousTerms !== undefined && !previousTerms.some((old) => sameJson(old, term))) return [term];
+      const record = recordOf(term);
+      if (record === undefined) return [term];
       const stripped = withoutLastExpression(term, record);
       return stripped !== term && termMatchesNothing(stripped) ? [] : [stripped];
     });

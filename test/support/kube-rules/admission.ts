@@ -248,6 +248,10 @@ export async function checkDaemonSet(input: {
   else delete user.spec.template.spec.tolerations;
   // Not checked: a placement made for the same images stays; one made for others is taken back.
   const sameImages = sameJson([...new Set(imagesOf(placed))].sort(), [...new Set(imagesOf(moved))].sort());
-  judge(user, applied(moved, movedAnswer.response), movedAnswer.response, 'update', sameImages ? moved : user);
+  const updated = applied(moved, movedAnswer.response);
+  judge(user, updated, movedAnswer.response, 'update', sameImages ? moved : user);
+  // The update admitted again (reinvocation: another webhook changed the object after Archy).
+  const reinvoked = await admitReview(config, daemonSetReview(uid, updated, { operation: 'UPDATE', oldObject: placed }), answers, view);
+  if (reinvoked.response.patch !== undefined) violations.push({ rule: 'daemonset: idempotent update', detail: `admitting the updated DaemonSet again yields a patch: ${JSON.stringify(abbreviate(decodePatch(reinvoked.response)))}` });
   return violations;
 }

@@ -261,6 +261,19 @@ describe('DaemonSet UPDATE', () => {
     assert.equal(updated.spec.template.metadata.annotations?.['archy.io/architectures'], undefined);
   });
 
+  test('an image update admitted again after another webhook changed the DaemonSet (reinvocation): no second expression, the record kept', () => {
+    const placed = created([multi(FLUENT, 'amd64', 'arm64')]);
+    const next = withImage(placed, 'cr.fluentbit.io/fluent/fluent-bit:4.0.0');
+    const answers = [multi('cr.fluentbit.io/fluent/fluent-bit:4.0.0', 'amd64')];
+    const updated = after(next, decideOn(next, answers, { oldObject: placed }));
+    // Another mutating webhook adds a sidecar with the same image; the API server calls Archy again.
+    const mutated = structuredClone(updated);
+    mutated.spec.template.spec.containers.push({ name: 'reloader', image: 'cr.fluentbit.io/fluent/fluent-bit:4.0.0' });
+    const again = decideOn(mutated, answers, { oldObject: placed });
+    assert.deepEqual(again.patch ?? [], [], JSON.stringify(again));
+    assert.deepEqual(terms(mutated), [{ matchExpressions: [archIn('amd64')] }]);
+  });
+
   test('switched from audit to enforce, the next image change places the DaemonSet (audit wrote no expression to take back)', () => {
     const audited = after(logAgent(), decideOn(logAgent(), [multi(FLUENT, 'amd64', 'arm64')], { policy: withPolicy({ mode: 'audit' }) }));
     const next = withImage(audited, 'cr.fluentbit.io/fluent/fluent-bit:4.0.0');
