@@ -68,3 +68,27 @@ describe('admission across modules', () => {
     assert.ok(real.response.patch);
   });
 });
+
+describe('a pod naming thousands of images', () => {
+  test('is answered with its first images placed, and its log line stays small', async () => {
+    const lines: string[] = [];
+    const capture = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const many = createApp({ env: { KUBECONFIG: '/nonexistent' }, logDestination: capture, registryTransport: new FuzzRegistryTransport() });
+    const containers = Array.from({ length: 5000 }, (_, index) => ({ name: `c${index}`, image: `${FUZZ_REGISTRY}/gone-${index}:1` }));
+    const body = { uid: 'u1', operation: 'CREATE', namespace: 'default', object: { metadata: { name: 'big', namespace: 'default' }, spec: { containers } } };
+    const response = await many.handle({ method: 'POST', path: '/mutate', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: body }) });
+    const answer = JSON.parse(response.body) as ReviewAnswer;
+    assert.equal(answer.response.allowed, true);
+    assert.ok((answer.response.warnings?.length ?? 0) <= 10);
+    const admission = lines.find((line) => line.includes('"admission"'));
+    assert.ok(admission, 'one admission line');
+    assert.ok(admission.length < 64 * 1024, `the admission log line is ${admission.length} bytes`);
+    assert.match(admission, /"imageCount":5000/);
+    assert.match(admission, /"warningCount":5001/);
+  });
+});
