@@ -46,7 +46,7 @@ export class KubeError extends Error {
 
 type ClientModule = typeof KubeClient;
 type CoreApi = InstanceType<ClientModule['CoreV1Api']>;
-type CallOptions = Parameters<CoreApi['readNamespacedSecret']>[1];
+export type CallOptions = Parameters<CoreApi['readNamespacedSecret']>[1];
 interface Client {
   api: CoreApi;
   module: ClientModule;
@@ -177,7 +177,8 @@ async function buildClient(
   return { api: new module.CoreV1Api(configuration), module };
 }
 
-function callOptions(module: ClientModule, signal: AbortSignal | undefined): CallOptions {
+/** Per-call options that hand the caller's signal to the request (client-node has no other way). */
+export function callOptions(module: ClientModule, signal: AbortSignal | undefined): CallOptions {
   if (!signal) return undefined;
   return {
     middlewareMergeStrategy: 'prepend',

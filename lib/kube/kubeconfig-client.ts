@@ -6,13 +6,13 @@
 import type * as KubeClient from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { KubeError, type KubeApi } from './kube-client.ts';
+import { callOptions, KubeError, type CallOptions, type KubeApi } from './kube-client.ts';
 
 type ClientModule = typeof KubeClient;
 type CoreApi = InstanceType<ClientModule['CoreV1Api']>;
 type AppsApi = InstanceType<ClientModule['AppsV1Api']>;
 type BatchApi = InstanceType<ClientModule['BatchV1Api']>;
-export type CallOptions = Parameters<CoreApi['readNamespacedSecret']>[1];
+export type { CallOptions };
 
 /** No usable kubeconfig, or no such context: the user must fix their setup. */
 export class KubeconfigError extends Error {
@@ -144,22 +144,6 @@ function selectContext(kubeConfig: KubeClient.KubeConfig, context: string | unde
   }
   const current = kubeConfig.getCurrentContext();
   if (!current || !names.includes(current)) throw new KubeconfigError(`the kubeconfig has no current context: pass --context (${known})`);
-}
-
-function callOptions(module: ClientModule, signal: AbortSignal | undefined): CallOptions {
-  if (!signal) return undefined;
-  return {
-    middlewareMergeStrategy: 'prepend',
-    middleware: [
-      {
-        pre: (context) => {
-          context.setSignal(signal);
-          return new module.Observable(Promise.resolve(context));
-        },
-        post: (context) => new module.Observable(Promise.resolve(context)),
-      },
-    ],
-  };
 }
 
 function statusReason(body: unknown): string | undefined {

@@ -4,6 +4,7 @@
 // the others (each waits only until its own deadline). A read that timed out or could not reach
 // the API is forgotten; an answer, or a NotFound or Forbidden, is kept for the run.
 import { KubeError, type KubeApi, type KubeSecret, type KubeServiceAccount } from '../../kube/kube-client.ts';
+import { untilAborted } from '../../single-flight.ts';
 
 const READ_BUDGET_MS = 30_000;
 const RETRIED = new Set(['Timeout', 'Unreachable']);
@@ -34,19 +35,7 @@ function shared<T>(reads: Map<string, Promise<T>>, key: string, read: () => Prom
 /** The shared read, or a Timeout KubeError when `signal` aborts first (the read goes on). */
 function waitFor<T>(read: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return read;
-  if (signal.aborted) return Promise.reject(new KubeError(0, 'Timeout', 'no answer in time'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new KubeError(0, 'Timeout', 'no answer in time'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    read.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
+  return untilAborted(read, signal).catch((error: unknown) => {
+    throw signal.aborted ? new KubeError(0, 'Timeout', 'no answer in time') : error;
   });
 }
