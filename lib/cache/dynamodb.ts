@@ -1,15 +1,7 @@
 // The shared tier: one DynamoDB table, keyed by `pk`, expired by the `expiresAt` TTL attribute.
 // It degrades instead of failing: any error logs (rate-limited), counts, and reads as a miss.
-import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type BatchGetItemCommandOutput,
-  type BatchWriteItemCommandOutput,
-  type KeysAndAttributes,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient as createLightClient } from '../aws/dynamodb.ts';
+import type { BatchGetItemOutput, BatchWriteItemOutput, DynamoDbApi, KeysAndAttributes, WriteRequest } from '../aws/dynamodb-types.ts';
 import { sleep, type Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
@@ -17,6 +9,7 @@ import type { CacheHealth, PlatformCache } from './cache.ts';
 import { epochSeconds, isReadable, type CacheEntry, type CacheHit } from './entry.ts';
 import { fromItem, toItem } from './item.ts';
 import { OncePer } from './rate-limit.ts';
+import { fromSdkClient, isSdkClient, type SdkDynamoDbClient } from './sdk-client.ts';
 
 const MAX_GET_KEYS = 100;
 const MAX_WRITE_ITEMS = 25;
@@ -26,19 +19,17 @@ const LOG_INTERVAL_MS = 60_000;
 export type CacheErrorKind = 'throttled' | 'table-not-found' | 'access-denied' | 'timeout' | 'network' | 'other';
 
 /**
- * A client tuned for an admission's small budget. No endpoint is set here so the SDK's own
- * AWS_ENDPOINT_URL_DYNAMODB override keeps working.
+ * A client tuned for an admission's small budget (lib/aws/dynamodb.ts: two attempts, 500 ms to
+ * connect, 2 s per request). The endpoint follows the SDK's overrides (AWS_ENDPOINT_URL_DYNAMODB).
  */
-export function createDynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 2000, httpsAgent: { keepAlive: true } },
-  });
+export function createDynamoDbClient(): DynamoDbApi {
+  return createLightClient();
 }
 
 export interface DynamoDbCacheOptions {
   table: string;
-  client?: DynamoDBClient;
+  /** The light client by default; an AWS SDK DynamoDBClient is accepted too. */
+  client?: DynamoDbApi | SdkDynamoDbClient;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -46,7 +37,7 @@ export interface DynamoDbCacheOptions {
 
 export class DynamoDbCache implements PlatformCache {
   readonly #table: string;
-  readonly #client: DynamoDBClient;
+  readonly #client: DynamoDbApi;
   readonly #logger: Logger | undefined;
   readonly #metrics: Metrics;
   readonly #now: () => number;
@@ -54,7 +45,8 @@ export class DynamoDbCache implements PlatformCache {
 
   constructor(options: DynamoDbCacheOptions) {
     this.#table = options.table;
-    this.#client = options.client ?? createDynamoDbClient();
+    const client = options.client ?? createDynamoDbClient();
+    this.#client = isSdkClient(client) ? fromSdkClient(client) : client;
     this.#logger = options.logger;
     this.#metrics = options.metrics ?? noopMetrics;
     this.#now = options.now ?? Date.now;
@@ -64,7 +56,7 @@ export class DynamoDbCache implements PlatformCache {
   /** DescribeTable within a second: the table exists, is reachable and the role may read it. */
   async health(): Promise<CacheHealth> {
     try {
-      const { Table } = await this.#client.send(new DescribeTableCommand({ TableName: this.#table }), { abortSignal: AbortSignal.timeout(1000) });
+      const { Table } = await this.#client.describeTable({ TableName: this.#table }, AbortSignal.timeout(1000));
       return { ok: Table?.TableStatus === 'ACTIVE', tiers: ['dynamodb'], table: this.#table };
     } catch (error) {
       return { ok: false, tiers: ['dynamodb'], table: this.#table, error: (error as Error).name };
@@ -99,10 +91,7 @@ export class DynamoDbCache implements PlatformCache {
     let pending: KeysAndAttributes | undefined = { Keys: keys.map((key) => ({ pk: { S: key } })) };
     for (let attempt = 0; pending?.Keys?.length; attempt += 1) {
       if (attempt > 0) await this.#backoff(attempt, deadline);
-      const output: BatchGetItemCommandOutput = await this.#client.send(
-        new BatchGetItemCommand({ RequestItems: { [this.#table]: pending } }),
-        { abortSignal: deadline.signal },
-      );
+      const output: BatchGetItemOutput = await this.#client.batchGetItem({ RequestItems: { [this.#table]: pending } }, deadline.signal);
       const nowSeconds = epochSeconds(this.#now());
       for (const item of output.Responses?.[this.#table] ?? []) {
         const parsed = fromItem(item);
@@ -116,10 +105,7 @@ export class DynamoDbCache implements PlatformCache {
     let pending: WriteRequest[] | undefined = requests;
     for (let attempt = 0; pending?.length; attempt += 1) {
       if (attempt > 0) await this.#backoff(attempt, deadline);
-      const output: BatchWriteItemCommandOutput = await this.#client.send(
-        new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
-        { abortSignal: deadline.signal },
-      );
+      const output: BatchWriteItemOutput = await this.#client.batchWriteItem({ RequestItems: { [this.#table]: pending } }, deadline.signal);
       pending = output.UnprocessedItems?.[this.#table];
     }
   }

@@ -1,10 +1,10 @@
 // CacheEntry <-> DynamoDB item, compact: d digest, p platforms (`os/arch[/variant]`), e error,
 // f freshUntil, expiresAt (the table's TTL attribute).
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Item } from '../aws/dynamodb-types.ts';
 import type { Platform } from '../types.ts';
 import type { CacheEntry } from './entry.ts';
 
-export type Item = Record<string, AttributeValue>;
+export type { Item };
 
 export function toItem(key: string, entry: CacheEntry): Item {
   const item: Item = {
