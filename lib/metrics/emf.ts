@@ -1,7 +1,8 @@
-// CloudWatch metrics as EMF log lines, through Powertools Metrics. Counts and timings are buffered
-// per admission and written by flush(): one EMF line per distinct dimension set (Powertools shares
-// one dimension set per line), with `service` on all of them.
-import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+// CloudWatch metrics as EMF log lines (the embedded metric format, written as Powertools writes
+// it, without the library: it cost a cold start its load and every admission a few lines' worth of
+// work, docs/BENCHMARKS.md). Counts and timings are buffered per admission and written by flush():
+// one EMF line per distinct dimension set (dimension values are the line's top-level members), with
+// `service` on all of them, all lines of a flush in one write to stdout.
 import type { Dimensions, Metrics } from './metrics.ts';
 
 export interface EmfMetrics extends Metrics {
@@ -28,10 +29,8 @@ interface Group {
 }
 
 export function createEmfMetrics(options: EmfOptions = {}): EmfMetrics {
-  const powertools = new PowertoolsMetrics({
-    namespace: options.namespace ?? process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Archy',
-    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'archy',
-  });
+  const namespace = options.namespace ?? process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Archy';
+  const serviceName = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'archy';
   const limitDimensions = dimensionLimiter(options.maxValuesPerDimension ?? 50);
   let groups = new Map<string, Group>();
 
@@ -60,15 +59,32 @@ export function createEmfMetrics(options: EmfOptions = {}): EmfMetrics {
     flush() {
       const pending = groups;
       groups = new Map();
-      for (const group of pending.values()) {
-        powertools.addDimensions(group.dimensions);
-        for (const [name, value] of group.counts) powertools.addMetric(name, MetricUnit.Count, value);
-        for (const [name, values] of group.timings) {
-          for (const value of values) powertools.addMetric(name, MetricUnit.Milliseconds, value);
-        }
-        powertools.publishStoredMetrics();
-      }
+      if (pending.size === 0) return;
+      const timestamp = Date.now();
+      let text = '';
+      for (const group of pending.values()) text += `${JSON.stringify(emfLine(namespace, serviceName, group, timestamp))}\n`;
+      process.stdout.write(text);
     },
+  };
+}
+
+/** One EMF document: the directive, then `service`, the dimension values and the metric values. */
+function emfLine(namespace: string, serviceName: string, group: Group, timestamp: number): Record<string, unknown> {
+  const metrics: Array<{ Name: string; Unit: string }> = [];
+  const values: Record<string, number | number[]> = {};
+  for (const [name, value] of group.counts) {
+    metrics.push({ Name: name, Unit: 'Count' });
+    values[name] = value;
+  }
+  for (const [name, timings] of group.timings) {
+    metrics.push({ Name: name, Unit: 'Milliseconds' });
+    values[name] = timings.length === 1 ? (timings[0] as number) : timings;
+  }
+  const dimensions = { service: serviceName, ...group.dimensions };
+  return {
+    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: metrics }] },
+    ...dimensions,
+    ...values,
   };
 }
 
