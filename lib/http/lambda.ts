@@ -1,8 +1,8 @@
-// The seam between Lambda and the router: event translation and the middy middlewares.
-import middy, { type MiddlewareObj } from '@middy/core';
+// The seam between Lambda and the router: event translation, a last line of defence and the
+// per-invocation metrics flush. Plain functions (not middy): this wrapper is on every request of
+// the local server and every invocation, and needs nothing of a middleware engine.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { App } from '../app.ts';
-import type { Logger } from '../log.ts';
 import type { HttpRequest } from './router.ts';
 
 export type LambdaEvent = APIGatewayProxyEventV2;
@@ -20,32 +20,24 @@ export function toHttpRequest(event: LambdaEvent): HttpRequest {
 }
 
 /**
- * Last line of defence: an error that escaped everything else becomes a 500 with a generic
- * message (the API server then applies failurePolicy: Ignore). Details go to the log only.
+ * The Lambda handler around an app: the same in Lambda, locally and in tests. An error that escaped
+ * everything else becomes a 500 with a generic message (the API server then applies
+ * failurePolicy: Ignore); details go to the log only. `flush` runs after every invocation, whatever
+ * its outcome (metrics are emitted once per request).
  */
-export function failSafe(logger: Logger): MiddlewareObj<LambdaEvent, LambdaResult, Error, Context> {
-  return {
-    onError: (request) => {
-      logger.error({ err: request.error, requestId: request.context?.awsRequestId }, 'unhandled error in the webhook');
-      request.response = {
-        statusCode: 500,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ error: 'internal error; see the webhook logs' }),
-      };
-    },
+export function createLambdaHandler(app: App, flushMetrics: () => void = () => undefined): (event: LambdaEvent, context: Context) => Promise<LambdaResult> {
+  return async (event, context) => {
+    try {
+      return await app.handle(toHttpRequest(event), context?.awsRequestId);
+    } catch (error) {
+      app.logger.error({ err: error, requestId: context?.awsRequestId }, 'unhandled error in the webhook');
+      return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'internal error; see the webhook logs' }) };
+    } finally {
+      try {
+        flushMetrics();
+      } catch (error) {
+        app.logger.error({ err: error }, 'could not write the metrics');
+      }
+    }
   };
-}
-
-/** Runs `flush` after every invocation (metrics are emitted once per request). */
-export function afterEach(flush: () => void): MiddlewareObj<LambdaEvent, LambdaResult, Error, Context> {
-  const run = (): void => flush();
-  return { after: run, onError: run };
-}
-
-/** The Lambda handler around an app: the same middleware stack in Lambda, locally and in tests. */
-export function createLambdaHandler(app: App, flushMetrics: () => void = () => undefined) {
-  return middy<LambdaEvent, LambdaResult, Error, Context>()
-    .use(failSafe(app.logger))
-    .use(afterEach(flushMetrics))
-    .handler(async (event, context) => app.handle(toHttpRequest(event), context.awsRequestId));
 }
