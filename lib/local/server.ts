@@ -50,36 +50,61 @@ async function serve(handler: LambdaHandler, request: IncomingMessage, response:
     response.end(JSON.stringify({ error: `body is over the limit of ${MAX_BODY_BYTES} bytes` }));
     return;
   }
-  const url = new URL(request.url ?? '/', 'https://localhost');
   const requestId = randomUUID();
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const event = {
+  const result = await handler(functionUrlEvent(request, body, requestId), localContext(requestId));
+  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string> | undefined);
+  response.end(result.body ?? '');
+}
+
+/**
+ * The request as a Function URL event (payload 2.0). As a Function URL does, a text body (JSON,
+ * the AdmissionReview) is passed as it came and anything else base64-encoded.
+ */
+export function functionUrlEvent(request: IncomingMessage, body: Buffer, requestId: string, now: number = Date.now()): LambdaEvent {
+  const target = request.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const headers = singleValued(request.headers);
+  const text = isText(headers['content-type']);
+  return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: path,
+    rawQueryString: queryAt < 0 ? '' : target.slice(queryAt + 1),
     headers,
     requestContext: {
       accountId: 'anonymous',
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+      http: { method: request.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
       requestId,
       routeKey: '$default',
       stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
     },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
+    body: text ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: !text,
   } as LambdaEvent;
-  const result = await handler(event, localContext(requestId));
-  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string> | undefined);
-  response.end(result.body ?? '');
+}
+
+/** Node's headers, names in lower case; the few that may repeat (set-cookie) joined as a Function URL joins them. */
+function singleValued(headers: IncomingMessage['headers']): Record<string, string> {
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') {
+      const joined: Record<string, string> = {};
+      for (const [key, value] of Object.entries(headers)) if (value !== undefined) joined[key] = Array.isArray(value) ? value.join(',') : value;
+      return joined;
+    }
+  }
+  return headers as Record<string, string>;
+}
+
+/** No content type (an empty body), JSON or text: what a Function URL passes without base64. */
+function isText(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  return /^\s*(application\/([\w.+-]*\+)?json|text\/[\w.+-]+)\s*(;|$)/i.test(contentType);
 }
 
 /** Reads the body, or returns undefined (and stops reading) once it passes the size limit. */
