@@ -14,7 +14,7 @@ import { kubeAccessConfigured } from './kube/kube-connection.ts';
 import { createNamespaceDefaults } from './kube/namespace-defaults.ts';
 import { createKubeRest } from './kube/kube-rest.ts';
 import { sharedKubeConnection } from './kube/shared-connection.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, forRequest, type Logger } from './log.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { MirroringSource } from './mirrors/mirroring-source.ts';
 import { RegistryClient } from './registry/client.ts';
@@ -54,7 +54,7 @@ export function createApp(options: AppOptions = {}): App {
   if (!config) {
     logger.fatal({ problems: configProblems }, 'invalid configuration: every pod is admitted unchanged until it is fixed');
     const route = createRouter({ health: async () => ({ ok: false, configuration: 'invalid', problems: configProblems }) });
-    return { logger, handle: (request, requestId) => route(request, logger.child({ requestId })), idle: () => Promise.resolve() };
+    return { logger, handle: (request, requestId) => route(request, forRequest(logger, requestId)), idle: () => Promise.resolve() };
   }
 
   const cache = createCache(config, logger, metrics);
@@ -106,7 +106,7 @@ export function createApp(options: AppOptions = {}): App {
     logger,
     config,
     async handle(request, requestId) {
-      const response = await route(request, logger.child({ requestId }));
+      const response = await route(request, forRequest(logger, requestId));
       if (view !== undefined) background.start(() => view.refreshIfDue());
       return response;
     },
