@@ -2,7 +2,7 @@
 // shared by the Lambda handler, the local HTTPS server and the benchmarks.
 import type { DestinationStream } from 'pino';
 import { createAdmitter, type PodCredentialsFactory } from './admission/admit.ts';
-import { createCache } from './cache/index.ts';
+import { createSharedTier } from './cache/index.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.ts';
 import { createPodCredentials } from './credentials/pod-credentials.ts';
 import { EcrCredentials } from './credentials/ecr.ts';
@@ -57,13 +57,15 @@ export function createApp(options: AppOptions = {}): App {
     return { logger, handle: (request, requestId) => route(request, forRequest(logger, requestId)), idle: () => Promise.resolve() };
   }
 
-  const cache = createCache(config, logger, metrics);
+  // With a table, registry challenges are shared through it too: a cold instance skips known 401s.
+  const { cache, challenges } = createSharedTier(config, logger, metrics);
   const registry = new RegistryClient({
     insecureRegistries: config.insecureRegistries,
     privateRegistries: config.privateRegistries,
     logger,
     metrics,
     transport: options.registryTransport,
+    challenges,
   });
   const ecr = new EcrCredentials({ logger });
   const source = Object.keys(config.registryMirrors).length > 0

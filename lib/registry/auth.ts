@@ -1,26 +1,40 @@
 // Authentication as a layer over exchanges. Each registry origin's WWW-Authenticate challenge is
-// remembered (bounded) so later lookups skip the first 401, and forgotten when it stops working:
-// its token service is gone or unreachable, or the registry answers 401 with another challenge.
-// Then the registry is probed afresh, once per request. Bearer tokens are cached per registry +
-// scope + identity, and lookups that need the same token share one token request, which runs on
-// its own time budget: each lookup waits for it only until its own deadline.
+// remembered (bounded) so later lookups skip the first 401, shared with other instances through
+// the cache table when one is configured (a cold instance reads it there instead of probing), and
+// forgotten, here and there, when it stops working: its token service is gone or unreachable, or
+// the registry answers 401 with another challenge. Then the registry is probed afresh, once per
+// request. Bearer tokens are cached per registry + scope + identity. One token request serves
+// every repository an admission needs from a registry (the scope parameter repeats); a repository
+// the token does not grant (its `access` claims say so, or the registry answers 401 with it) gets
+// a token of its own, and a token service that granted at most one of several scopes, or whose
+// token was refused where one asked for alone works, is asked one scope per token from then on.
+// Lookups that need a token already asked for wait for that request, which runs on its own time
+// budget: each lookup waits for it only until its own deadline.
 import { createHash } from 'node:crypto';
-import { SingleFlightCache } from '../single-flight.ts';
 import type { RegistryCredential } from '../types.ts';
 import { BoundedMap } from './bounded-map.ts';
 import { parseChallenges, sameChallenge, type Challenge } from './challenge.ts';
+import type { ChallengeStore } from './challenge-store.ts';
 import { RegistryError, timeoutError } from './errors.ts';
 import { sessionContext, type Exchanger, type Purpose } from './exchange.ts';
 import { basicAuthorization } from './secrets.ts';
 import { timeLimit, type Session } from './session.ts';
+import { TokenCache, type TokenAnswer } from './token-cache.ts';
+import { pullScope } from './token-claims.ts';
 import { isTokenServiceFailure, requestToken, type BearerChallenge } from './token-service.ts';
 import type { TransportResponse } from './transport.ts';
+import { untilAborted } from '../single-flight.ts';
 
 export interface AuthRequest {
   method: 'GET' | 'HEAD';
   url: URL;
   accept: string;
   purpose: Purpose;
+}
+
+export interface AuthenticatorOptions {
+  /** Challenges shared with other instances (the cache table). */
+  challenges?: ChallengeStore;
 }
 
 /** Origins whose challenge is remembered at most (image names, hence origins, come from users). */
@@ -31,13 +45,17 @@ const MAX_TOKENS = 1000;
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 /** Challenges longer than this are not remembered (nor answered): nothing real comes close. */
 const MAX_CHALLENGE_CHARS = 4096;
+/** Scopes asked for in one token request at most (the URL stays a few kilobytes). */
+const MAX_SCOPES_PER_TOKEN = 32;
+/** A shared challenge is waited for this long at most: the probe it saves is one round trip. */
+const SHARED_READ_TIMEOUT_MS = 500;
 
 type Candidate = RegistryCredential | undefined;
 
 interface Authorization {
   header: string;
-  /** The kept token's cache key, when the header carries a token that was already kept. */
-  keptToken?: string;
+  /** The token's cache key, when a 401 may be answered by asking for a fresh token. */
+  refreshable?: { key: string; multi: boolean };
 }
 
 /** How one round of credentials went with a challenge. */
@@ -49,22 +67,28 @@ type Attempt =
 export class Authenticator {
   readonly #exchanger: Exchanger;
   readonly #challenges = new BoundedMap<string, Challenge>(MAX_CHALLENGES);
-  readonly #tokens = new SingleFlightCache<string>({ maxEntries: MAX_TOKENS, loadTimeoutMs: TOKEN_REQUEST_TIMEOUT_MS });
+  readonly #tokens = new TokenCache({ maxEntries: MAX_TOKENS, loadTimeoutMs: TOKEN_REQUEST_TIMEOUT_MS });
+  readonly #shared: ChallengeStore | undefined;
+  /** Origins whose shared challenge was read (or is being read) by this instance. */
+  readonly #sharedReads = new BoundedMap<string, Promise<Challenge | undefined>>(MAX_CHALLENGES);
+  /** Token services (origin + realm + service) seen to grant one scope per token. */
+  readonly #singleScope = new BoundedMap<string, true>(MAX_CHALLENGES);
 
-  constructor(exchanger: Exchanger) {
+  constructor(exchanger: Exchanger, options: AuthenticatorOptions = {}) {
     this.#exchanger = exchanger;
+    this.#shared = options.challenges;
   }
 
   /** A request to the session's registry with whatever auth it asks for. */
   async send(session: Session, request: AuthRequest): Promise<TransportResponse> {
-    let challenge = this.#challenges.get(session.origin);
+    let challenge = this.#challenges.get(session.origin) ?? (await this.#sharedChallenge(session));
     let reprobed = false;
     for (;;) {
       if (challenge === undefined) {
         const probe = await this.#exchange(session, request, undefined);
         const offered = probe.status === 401 ? pickChallenge(probe.headers['www-authenticate']) : undefined;
         if (offered === undefined) return probe;
-        this.#challenges.set(session.origin, offered);
+        this.#learn(session.origin, offered);
         // Basic without a Basic credential: asking again anonymously would get the same 401.
         if (offered.scheme === 'basic' && !session.credentials.some((c) => c.kind === 'basic')) return probe;
         probe.cancel();
@@ -72,7 +96,11 @@ export class Authenticator {
       }
       const attempt = await this.#withCredentials(session, request, challenge);
       if (attempt.kind === 'answer') return attempt.response;
-      this.#challenges.deleteIf(session.origin, challenge);
+      if (this.#challenges.get(session.origin) === challenge) {
+        this.#challenges.deleteIf(session.origin, challenge);
+        this.#sharedReads.set(session.origin, Promise.resolve(undefined));
+        this.#shared?.forget(session.origin);
+      }
       if (reprobed) {
         if (attempt.kind === 'changed') return attempt.response;
         throw attempt.error;
@@ -81,11 +109,34 @@ export class Authenticator {
       if (attempt.kind === 'changed') {
         attempt.response.cancel();
         challenge = attempt.next;
-        this.#challenges.set(session.origin, challenge);
+        this.#learn(session.origin, challenge);
       } else {
         challenge = undefined;
       }
     }
+  }
+
+  /** Remembers a challenge a registry answered with, here and (when it is new there) for other instances. */
+  #learn(origin: string, challenge: Challenge): void {
+    this.#challenges.set(origin, challenge);
+    this.#sharedReads.set(origin, Promise.resolve(challenge));
+    this.#shared?.remember(origin, challenge);
+  }
+
+  /** The challenge another instance learned, read once per origin (concurrent lookups share the read). */
+  async #sharedChallenge(session: Session): Promise<Challenge | undefined> {
+    if (this.#shared === undefined) return undefined;
+    let read = this.#sharedReads.get(session.origin);
+    if (read === undefined) {
+      read = this.#shared.read(session.origin, AbortSignal.any([session.deadline.signal, AbortSignal.timeout(SHARED_READ_TIMEOUT_MS)])).catch(() => undefined);
+      this.#sharedReads.set(session.origin, read);
+    }
+    const shared = await read;
+    // A probe may have taught this instance something newer meanwhile.
+    const known = this.#challenges.get(session.origin);
+    if (known !== undefined) return known;
+    if (shared !== undefined && this.#sharedReads.get(session.origin) === read) this.#challenges.set(session.origin, shared);
+    return shared;
   }
 
   /** Tries the lookup's credentials in order (the one that worked last first) until one is let in. */
@@ -113,13 +164,16 @@ export class Authenticator {
           refused?.cancel();
           return { kind: 'changed', next: offered, response };
         }
-        if (authorization?.keptToken !== undefined) {
-          // A kept token the registry no longer accepts: one fresh token.
-          this.#tokens.delete(authorization.keptToken);
-          const fresh = await this.#authorization(session, challenge, candidate).catch(ignoreRefusal);
-          if (fresh !== undefined && fresh.header !== authorization.header) {
+        const refreshable = authorization?.refreshable;
+        if (refreshable !== undefined && challenge.scheme === 'bearer') {
+          // A kept token the registry no longer accepts, or one asked for with other scopes that
+          // does not serve this repository after all: one fresh token, for this repository alone.
+          this.#tokens.delete(refreshable.key);
+          const fresh = await this.#authorization(session, challenge, candidate, true).catch(ignoreRefusal);
+          if (fresh !== undefined && fresh.header !== authorization?.header) {
             response.cancel();
             response = await this.#exchange(session, request, fresh.header);
+            if (refreshable.multi && response.status !== 401 && response.status !== 403) this.#singleScope.set(serviceKey(session.origin, challenge), true);
           }
         }
       }
@@ -136,31 +190,86 @@ export class Authenticator {
     throw lastError ?? new RegistryError('unauthorized', session.registry, `registry ${session.registry} requires credentials that work for ${session.repository}`);
   }
 
-  /** The Authorization header for a candidate, or undefined for an anonymous request. */
-  async #authorization(session: Session, challenge: Challenge, candidate: Candidate): Promise<Authorization | undefined> {
+  /**
+   * The Authorization header for a candidate, or undefined for an anonymous request. `single`: a
+   * token for this repository alone, whatever the admission's plan.
+   */
+  async #authorization(session: Session, challenge: Challenge, candidate: Candidate, single = false): Promise<Authorization | undefined> {
     if (challenge.scheme === 'basic') {
       return candidate?.kind === 'basic' ? { header: basicAuthorization(candidate.username, candidate.password) } : undefined;
     }
-    const scope = `repository:${session.repository}:pull`;
+    const scope = pullScope(session.repository);
     const key = tokenKey(session.origin, challenge, scope, candidate);
-    const kept = this.#tokens.peek(key) !== undefined;
-    let token: string;
+    let kept = this.#tokens.peek(key);
+    let pending = kept === undefined ? this.#tokens.inFlight(key) : undefined;
+    if (kept === undefined && pending === undefined) {
+      const others = single ? [] : this.#plannedOthers(session, challenge, candidate);
+      if (others.length > 0) {
+        // One turn of the event loop: the admission's lookups that start together join one request.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        kept = this.#tokens.peek(key);
+        pending = kept === undefined ? this.#tokens.inFlight(key) : undefined;
+      }
+      if (kept === undefined && pending === undefined) pending = this.#startRequest(session, challenge, candidate, [scope, ...(single ? [] : this.#plannedOthers(session, challenge, candidate))]);
+    }
+    if (kept !== undefined) return this.#bearer(session, kept.token, { key, multi: kept.multi });
+
+    let answer = await this.#wait(session, pending as Promise<TokenAnswer>);
+    if (answer.multi && answer.granted !== undefined && !answer.granted.has(key)) {
+      // A token asked for with other scopes does not grant this one: ask for it alone, once (a
+      // token asked for alone is the answer, granted or not).
+      answer = await this.#wait(session, this.#tokens.inFlight(key) ?? this.#startRequest(session, challenge, candidate, [scope]));
+    }
+    return this.#bearer(session, answer.token, answer.multi ? { key, multi: true } : undefined);
+  }
+
+  /** The admission's other repositories on this registry that have no token and none coming. */
+  #plannedOthers(session: Session, challenge: BearerChallenge, candidate: Candidate): string[] {
+    if (session.plan === undefined || this.#singleScope.get(serviceKey(session.origin, challenge))) return [];
+    const others: string[] = [];
+    for (const repository of new Set(session.plan.repositories(session.registry))) {
+      if (repository === session.repository || others.length >= MAX_SCOPES_PER_TOKEN - 1) continue;
+      const scope = pullScope(repository);
+      const key = tokenKey(session.origin, challenge, scope, candidate);
+      if (this.#tokens.peek(key) === undefined && this.#tokens.inFlight(key) === undefined) others.push(scope);
+    }
+    return others;
+  }
+
+  /** One token request for `scopes` (this lookup's first); every key it covers waits for it. */
+  #startRequest(session: Session, challenge: BearerChallenge, candidate: Candidate, scopes: string[]): Promise<TokenAnswer> {
+    const keys = scopes.map((scope) => tokenKey(session.origin, challenge, scope, candidate));
+    return this.#tokens.load(keys, (signal) => this.#requestToken(session, challenge, scopes, keys, candidate, signal));
+  }
+
+  /** Waits for a token request until the lookup's own deadline. */
+  async #wait(session: Session, answer: Promise<TokenAnswer>): Promise<TokenAnswer> {
     try {
-      token = await this.#tokens.get(key, (signal) => this.#requestToken(session, challenge, scope, candidate, signal), session.deadline.signal);
+      return await untilAborted(answer, session.deadline.signal);
     } catch (error) {
       if (error instanceof RegistryError) throw error;
       if (session.deadline.signal.aborted) throw timeoutError(session.registry);
       throw error;
     }
+  }
+
+  #bearer(session: Session, token: string, refreshable: Authorization['refreshable']): Authorization {
     session.secrets.add(token);
-    return kept ? { header: `Bearer ${token}`, keptToken: key } : { header: `Bearer ${token}` };
+    return refreshable === undefined ? { header: `Bearer ${token}` } : { header: `Bearer ${token}`, refreshable };
   }
 
   /** The shared token request: its own time limit; the lookup that starts it pays its request budget. */
-  async #requestToken(session: Session, challenge: BearerChallenge, scope: string, candidate: Candidate, signal: AbortSignal): Promise<{ value: string; ttlMs: number }> {
+  async #requestToken(session: Session, challenge: BearerChallenge, scopes: string[], keys: string[], candidate: Candidate, signal: AbortSignal): Promise<TokenAnswer> {
     const context = { ...sessionContext(session), time: timeLimit(signal, TOKEN_REQUEST_TIMEOUT_MS) };
-    const { token, ttlMs } = await requestToken(this.#exchanger, context, challenge, scope, candidate);
-    return { value: token, ttlMs };
+    const issued = await requestToken(this.#exchanger, context, challenge, scopes, candidate);
+    const multi = scopes.length > 1;
+    if (issued.granted === undefined) return { token: issued.token, ttlMs: issued.ttlMs, multi };
+    const granted = new Set(keys.filter((_, index) => issued.granted?.has(scopes[index] as string)));
+    // Asked for several, granted one at most: a service that grants one scope per token (or a pod
+    // of repositories this identity may not pull, which one token each serves as well). Decided
+    // before anyone waiting for this answer goes on, so none of them asks for several again.
+    if (multi && granted.size <= 1) this.#singleScope.set(serviceKey(session.origin, challenge), true);
+    return { token: issued.token, ttlMs: issued.ttlMs, granted, multi };
   }
 
   #exchange(session: Session, request: AuthRequest, authorization: string | undefined): Promise<TransportResponse> {
@@ -186,6 +295,10 @@ function pickChallenge(header: string | undefined): Challenge | undefined {
 function tokenKey(origin: string, challenge: BearerChallenge, scope: string, candidate: Candidate): string {
   const parts = [origin, challenge.realm, challenge.service ?? '', scope, candidate?.identity ?? 'anonymous'];
   return createHash('sha256').update(parts.join('\n')).digest('base64url');
+}
+
+function serviceKey(origin: string, challenge: BearerChallenge): string {
+  return createHash('sha256').update([origin, challenge.realm, challenge.service ?? ''].join('\n')).digest('base64url');
 }
 
 /** A refresh that fails for a credential's sake leaves the first answer standing; running out of time or budget does not. */

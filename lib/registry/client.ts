@@ -18,12 +18,13 @@ import { dedupePlatforms, ManifestError, parseManifest, platformsFromConfig, typ
 import { getFollowingRedirects } from './redirects.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import { credentialSecrets, redact } from './secrets.ts';
-import type { RequestBudget, Session } from './session.ts';
+import type { ChallengeStore } from './challenge-store.ts';
+import type { RequestBudget, ScopePlan, Session } from './session.ts';
 import { NodeTransport, type Transport } from './transport.ts';
 
 export { RegistryError } from './errors.ts';
 export type { RegistryErrorKind } from './errors.ts';
-export type { RequestBudget } from './session.ts';
+export type { RequestBudget, ScopePlan } from './session.ts';
 
 export interface RegistryClientOptions {
   insecureRegistries: string[];
@@ -36,6 +37,8 @@ export interface RegistryClientOptions {
   retryPolicy?: RetryPolicy;
   /** Jitter source; tests make it deterministic. */
   random?: () => number;
+  /** Challenges shared with other instances (the cache table): a cold instance skips known 401s. */
+  challenges?: ChallengeStore;
 }
 
 export interface LookupOptions {
@@ -43,6 +46,8 @@ export interface LookupOptions {
   credentials?: RegistryCredential[];
   /** The admission's registry request budget: every HTTP exchange takes one request from it first. */
   budget?: RequestBudget;
+  /** The admission's repositories per registry: one token request asks for all of them. */
+  plan?: ScopePlan;
 }
 
 export interface Resolved {
@@ -84,7 +89,7 @@ export class RegistryClient {
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
       random: options.random ?? Math.random,
     });
-    this.#auth = new Authenticator(this.#exchanger);
+    this.#auth = new Authenticator(this.#exchanger, options.challenges ? { challenges: options.challenges } : {});
   }
 
   /** The image's digest and every platform it declares (index platforms, or its config's). */
@@ -140,6 +145,7 @@ export class RegistryClient {
       secrets: credentialSecrets(credentials),
     };
     if (opts.budget) session.budget = opts.budget;
+    if (opts.plan) session.plan = opts.plan;
     return session;
   }
 

@@ -9,6 +9,14 @@ export interface RequestBudget {
   take(registry: string): boolean;
 }
 
+/**
+ * The repositories one admission looks up, per registry (API host), known as its lookups start:
+ * a token request asks for all of them at once (lib/registry/auth.ts).
+ */
+export interface ScopePlan {
+  repositories(registry: string): string[];
+}
+
 /** The time an exchange may take: a signal that aborts at its end, and what is left. */
 export interface TimeLimit {
   readonly signal: AbortSignal;
@@ -23,6 +31,8 @@ export interface Session {
   repository: string;
   deadline: Deadline;
   budget?: RequestBudget;
+  /** The admission's other repositories; absent: tokens are asked for this repository alone. */
+  plan?: ScopePlan;
   credentials: RegistryCredential[];
   /** The credential that last worked in this lookup (tried first next time). */
   working?: RegistryCredential;

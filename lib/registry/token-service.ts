@@ -1,11 +1,13 @@
-// The Docker token spec: a Bearer challenge's realm hands out a token for a scope, anonymously,
-// for Basic credentials (GET) or for an identity token (POST, OAuth2 refresh_token grant).
+// The Docker token spec: a Bearer challenge's realm hands out a token for one or more scopes (the
+// `scope` parameter repeats; space-separated in the OAuth2 form), anonymously, for Basic
+// credentials (GET) or for an identity token (POST, OAuth2 refresh_token grant).
 import type { RegistryCredential } from '../types.ts';
 import { readBody, readErrorBody } from './body.ts';
 import type { Challenge } from './challenge.ts';
 import { describeAnswer, RegistryError, type RegistryErrorKind } from './errors.ts';
 import type { ExchangeContext, ExchangeRequest, Exchanger } from './exchange.ts';
 import { basicAuthorization } from './secrets.ts';
+import { grantedScopes } from './token-claims.ts';
 
 export type BearerChallenge = Extract<Challenge, { scheme: 'bearer' }>;
 
@@ -13,6 +15,11 @@ export interface IssuedToken {
   token: string;
   /** How long the token may be used: its lifetime minus a margin so it never expires in flight. */
   ttlMs: number;
+  /**
+   * The asked-for scopes the token's `access` claims grant; undefined when the token does not say
+   * (not a JWT, or no `access` claim): only using it tells.
+   */
+  granted?: Set<string>;
 }
 
 const DEFAULT_TOKEN_SECONDS = 60;
@@ -23,11 +30,11 @@ export async function requestToken(
   exchanger: Exchanger,
   context: ExchangeContext,
   challenge: BearerChallenge,
-  scope: string,
+  scopes: string[],
   credential: RegistryCredential | undefined,
 ): Promise<IssuedToken> {
   const { registry, time } = context;
-  const response = await exchanger.exchange(context, tokenRequest(registry, challenge, scope, credential));
+  const response = await exchanger.exchange(context, tokenRequest(registry, challenge, scopes, credential));
   if (response.status !== 200) {
     const body = await readErrorBody(response, registry, time);
     const detail = describeAnswer(response.status, body);
@@ -45,7 +52,8 @@ export async function requestToken(
     throw new RegistryError('server', registry, `the token service of registry ${registry} answered without a usable token`);
   }
   const seconds = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
-  return { token, ttlMs: tokenTtlMs(seconds) };
+  const granted = grantedScopes(token, scopes);
+  return granted === undefined ? { token, ttlMs: tokenTtlMs(seconds) } : { token, ttlMs: tokenTtlMs(seconds), granted };
 }
 
 /** True when the token service itself failed (gone or unreachable), not the credential. */
@@ -59,7 +67,7 @@ export function tokenTtlMs(lifetimeSeconds: number): number {
   return lifetimeMs - Math.min(30_000, lifetimeMs * 0.1);
 }
 
-function tokenRequest(registry: string, challenge: BearerChallenge, scope: string, credential: RegistryCredential | undefined): ExchangeRequest {
+function tokenRequest(registry: string, challenge: BearerChallenge, scopes: string[], credential: RegistryCredential | undefined): ExchangeRequest {
   let realm: URL;
   try {
     realm = new URL(challenge.realm);
@@ -67,7 +75,7 @@ function tokenRequest(registry: string, challenge: BearerChallenge, scope: strin
     throw new RegistryError('server', registry, `registry ${registry} named an invalid token service`);
   }
   if (credential?.kind === 'identitytoken') {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'archy', scope });
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'archy', scope: scopes.join(' ') });
     if (challenge.service) form.set('service', challenge.service);
     return {
       purpose: 'token',
@@ -78,7 +86,8 @@ function tokenRequest(registry: string, challenge: BearerChallenge, scope: strin
     };
   }
   if (challenge.service) realm.searchParams.set('service', challenge.service);
-  realm.searchParams.set('scope', scope);
+  realm.searchParams.delete('scope');
+  for (const scope of scopes) realm.searchParams.append('scope', scope);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (credential?.kind === 'basic') headers.authorization = basicAuthorization(credential.username, credential.password);
   return { purpose: 'token', method: 'GET', url: realm, headers };

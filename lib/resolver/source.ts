@@ -8,10 +8,16 @@ export interface RequestBudget {
   take(registry: string): boolean;
 }
 
+/** The repositories one admission looks up, per registry API host: one token request can ask for all. */
+export interface ScopePlan {
+  repositories(registry: string): string[];
+}
+
 export interface SourceOptions {
   deadline: Deadline;
   credentials?: RegistryCredential[];
   budget?: RequestBudget;
+  plan?: ScopePlan;
 }
 
 export interface SourceAnswer {

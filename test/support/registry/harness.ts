@@ -28,6 +28,8 @@ export interface RegistryOptions {
   isPrivate?: (repository: string) => boolean;
   /** The port clients use (the recording proxy's); a free one when absent. */
   port?: number;
+  /** token auth: whether one token grants every scope asked for (default) or only the first. */
+  scopesPerToken?: 'all' | 'first';
 }
 
 export interface TestRegistry {
@@ -80,6 +82,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
           identityTokens: options.identityTokens ?? {},
           pushers: [ADMIN],
           isPrivate: options.isPrivate ?? ((repository) => repository.startsWith('private/')),
+          scopesPerToken: options.scopesPerToken ?? 'all',
         },
         requests,
       );

@@ -1,5 +1,7 @@
 // A Docker token service (token spec) on loopback, issuing ES256 JWTs that docker-registry trusts
-// through `kid` = the libtrust key ID of the root certificate's public key.
+// through `kid` = the libtrust key ID of the root certificate's public key. One token grants every
+// scope asked for (the `scope` parameter repeats; space-separated in the POST form), as Docker Hub's
+// does; `scopesPerToken: 'first'` makes it a service that grants only the first one.
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +34,8 @@ export interface TokenPolicy {
   pushers: string[];
   /** Repositories anonymous users may NOT pull. */
   isPrivate(repository: string): boolean;
+  /** `all` (default): one token grants every scope asked for; `first`: only the first. */
+  scopesPerToken?: 'all' | 'first';
 }
 
 export async function startTokenServer(policy: TokenPolicy, requests: RecordedRequest[]): Promise<TokenServer> {
@@ -77,7 +81,7 @@ export async function startTokenServer(policy: TokenPolicy, requests: RecordedRe
       }
     }
     const access: Access[] = [];
-    for (const scope of scopes) {
+    for (const scope of policy.scopesPerToken === 'first' ? scopes.slice(0, 1) : scopes) {
       const [type, name, actions] = scope.split(':');
       if (type !== 'repository' || !name || !actions) continue;
       const granted = actions.split(',').filter((action) => {
