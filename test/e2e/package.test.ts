@@ -129,11 +129,11 @@ describe('sls package', { timeout: 240_000 }, () => {
   const fn = (template: Template): Json => created(template).WebhookLambdaFunction?.Properties ?? {};
   const env = (template: Template): Record<string, unknown> => (fn(template).Environment as { Variables: Record<string, unknown> }).Variables;
 
-  test('Node 24 on arm64 with 256 MB and the webhook handler', () => {
+  test('Node 24 on arm64 with 1024 MB and the webhook handler', () => {
     const properties = fn(plain);
     assert.equal(properties.Runtime, 'nodejs24.x');
     assert.deepEqual(properties.Architectures, ['arm64']);
-    assert.equal(properties.MemorySize, 256);
+    assert.equal(properties.MemorySize, 1024);
     assert.equal(properties.Handler, 'functions/webhook.handler');
     const zip = statSync(join(work, 'plain', 'archy.zip')).size;
     assert.ok(zip > 10_000 && zip < 50 * 1024 * 1024, `bundle zip is ${zip} bytes`);
