@@ -16,6 +16,7 @@ import { printTable, renderMarkdown, type Results } from './report.ts';
 import { podReview, uidFor } from './support/fixtures.ts';
 import { describeMachine } from './support/machine.ts';
 import { freeLoopbackPort } from '../test/support/ports.ts';
+import { measureIssue15, printIssue15, writeIssue15 } from './issue15.ts';
 
 const DOC = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 const TABLE = 'archy-bench-platform-cache';
@@ -114,6 +115,12 @@ const complete = results as Results;
 printTable(complete);
 await writeFile(DOC, renderMarkdown(complete, await readFile(DOC, 'utf8').catch(() => undefined)));
 step(`wrote ${DOC} (${complete.elapsedSeconds.toFixed(0)} s)`);
+
+step('issue 15: a cold instance at the CPU share, first contact with token registries, the local HTTPS server');
+const issue15 = await measureIssue15(step);
+printIssue15(issue15);
+await writeIssue15(issue15);
+step(`wrote the issue 15 section of ${DOC} (${issue15.elapsedSeconds.toFixed(0)} s)`);
 
 
 /** A Lambda Function URL event (payload 2.0) carrying `body`. */

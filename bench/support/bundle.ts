@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { parseDocument } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,6 +20,8 @@ interface EsbuildBlock {
   external?: string[];
   splitting?: boolean;
   banner?: Record<string, string>;
+  /** A module (path from the repository root) whose default export is esbuild's plugins. */
+  plugins?: string;
 }
 
 export interface Bundle {
@@ -57,6 +59,7 @@ export async function bundleEntry(entry: string): Promise<Bundle> {
     splitting: options.splitting ?? false,
     external: [...(options.external ?? []), ...(options.exclude ?? [])],
     banner: options.banner ?? {},
+    plugins: options.plugins ? ((await import(join(ROOT, options.plugins))) as { default: Plugin[] }).default : [],
     ...(extension === '.js' ? {} : { outExtension: { '.js': extension } }),
     absWorkingDir: ROOT,
     metafile: true,
