@@ -34,7 +34,7 @@ async function admit(app: App, body: string): Promise<void> {
 /** Memory hit vs the floor, in alternating rounds. */
 export async function memoryAndFloor(registry: TestRegistry, images: string[]): Promise<Pick<TierResults, 'floor' | 'memory'> & { tiers: Record<string, number> }> {
   const bodies = reviewBodies(images);
-  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: registry.host });
+  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}` });
   await admit(app, bodies[0] as string);
   const results = await interleaved(
     {
@@ -52,7 +52,7 @@ export async function memoryAndFloor(registry: TestRegistry, images: string[]): 
 export async function dynamoDbHit(registry: TestRegistry, dynamodb: DynamoDbLocal, table: string, images: string[], iterations: number): Promise<{ summary: LatencySummary; tiers: Record<string, number> }> {
   const bodies = reviewBodies(images);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
-  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_CACHE_TABLE: table, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
+  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_CACHE_TABLE: table, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
   const summary = await timeSequential((i) => admit(app, bodies[i % bodies.length] as string), iterations, 200);
   return { summary, tiers: lastTiers(log) };
 }
@@ -60,7 +60,7 @@ export async function dynamoDbHit(registry: TestRegistry, dynamodb: DynamoDbLoca
 /** Every admission asks the registry: no memory tier, no table. */
 export async function registryMiss(registry: TestRegistry, images: string[], iterations: number): Promise<{ summary: LatencySummary; tiers: Record<string, number> }> {
   const bodies = reviewBodies(images);
-  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
+  const { app, log } = appFor({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
   const summary = await timeSequential((i) => admit(app, bodies[i % bodies.length] as string), iterations, 50);
   return { summary, tiers: lastTiers(log) };
 }

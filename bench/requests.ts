@@ -27,7 +27,7 @@ export interface DynamoDbCounts {
 /** Two admissions of the same pod with a fresh app (no cache): the first is first contact. */
 export async function registryRequestCounts(registry: TestRegistry, images: Array<{ image: string; repository: string; kind: ImageRequests['kind'] }>): Promise<RegistryCounts> {
   const [first, second] = reviewBodies(images.map((entry) => entry.image), 2) as [string, string];
-  const { app } = appFor({ ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
+  const { app } = appFor({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
   registry.clearRequests();
   await app.handle(mutateRequest(first));
   const firstRequests = [...registry.requests];
@@ -62,7 +62,7 @@ export async function dynamoDbRequestCounts(registry: TestRegistry, dynamodb: Dy
   process.env.AWS_ENDPOINT_URL_DYNAMODB = counter.endpoint;
   try {
     const bodies = reviewBodies(images, admissions + 1);
-    const { app } = appFor({ ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_CACHE_TABLE: table, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
+    const { app } = appFor({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_CACHE_TABLE: table, ARCHY_MEMORY_CACHE_ENTRIES: '0' });
     await app.handle(mutateRequest(bodies[0] as string)); // the table already holds the images: a hit
     counter.counts.clear();
     for (let i = 1; i <= admissions; i += 1) await app.handle(mutateRequest(bodies[i] as string));

@@ -87,7 +87,7 @@ try {
     const event = (body: string): string => JSON.stringify(functionUrlEvent(body));
     results.coldStart = await measureColdStart(
       bundle,
-      { ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_PREFERRED_ARCH: 'amd64', ARCHY_KUBE_API_URL: `https://127.0.0.1:${await freeLoopbackPort()}` },
+      { ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_PREFERRED_ARCH: 'amd64', ARCHY_KUBE_API_URL: `https://127.0.0.1:${await freeLoopbackPort()}` },
       {
         plain: event(JSON.stringify(podReview(uidFor(1), images))),
         pullSecrets: event(JSON.stringify(podReview(uidFor(2), images, { imagePullSecrets: [{ name: 'regcred' }] }))),
@@ -102,7 +102,7 @@ try {
   results.memoryUseSmallYoung = await measureMemory(10_000, 1_000, ['--max-semi-space-size=4']);
 
   step('end to end: local HTTPS server under autocannon for 10 s');
-  results.endToEnd = await measureEndToEnd({ ARCHY_INSECURE_REGISTRIES: registry.host, ARCHY_PREFERRED_ARCH: 'amd64' }, JSON.stringify(podReview(uidFor(3), images)));
+  results.endToEnd = await measureEndToEnd({ ARCHY_INSECURE_REGISTRIES: `${registry.host},${registry.tokenHost ?? ''}`, ARCHY_PREFERRED_ARCH: 'amd64' }, JSON.stringify(podReview(uidFor(3), images)));
 } finally {
   await registry.stop();
 }
