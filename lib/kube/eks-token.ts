@@ -31,7 +31,11 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
   const credentials = options.credentials ?? (await defaultCredentialProvider());
   const issuedAt = options.now?.() ?? new Date();
   // Loaded on first use: only functions that talk to EKS pay for the signer at cold start.
-  const [{ SignatureV4 }, { Hash }] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]);
+  const [signerModule, hashModule] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]);
+  // In the bundle these CommonJS packages may arrive as `default` only (their named exports were
+  // undefined for the same lazy import in lib/aws before it moved to node:crypto).
+  const { SignatureV4 } = namedOrDefault(signerModule);
+  const { Hash } = namedOrDefault(hashModule);
   const signer = new SignatureV4({ credentials, region: options.region, service: 'sts', sha256: Hash.bind(null, 'sha256') });
   const hostname = `sts.${options.region}.amazonaws.com`;
   const presigned = await signer.presign(
@@ -50,6 +54,11 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
     if (typeof value === 'string') url.searchParams.append(key, value);
   }
   return { token: EKS_TOKEN_PREFIX + Buffer.from(url.toString()).toString('base64url'), issuedAt };
+}
+
+function namedOrDefault<T extends object>(module: T): T {
+  const fallback = (module as { default?: T }).default;
+  return Object.values(module).some((value) => typeof value === 'function') || fallback === undefined ? module : fallback;
 }
 
 async function defaultCredentialProvider(): Promise<AwsCredentialProvider> {
