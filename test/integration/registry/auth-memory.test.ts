@@ -3,10 +3,9 @@
 // (once per request), and a token request shared by several lookups runs on its own budget.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Deadline } from '../../../lib/deadline.ts';
-import { parseReference } from '../../../lib/image/reference.ts';
-import { RegistryClient, RegistryError, type Resolved } from '../../../lib/registry/client.ts';
+import { RegistryClient } from '../../../lib/registry/client.ts';
 import { gate, startHostileServer, type Answer, type HostileServer, type SeenRequest } from '../../support/registry/hostile-server.ts';
+import { failureOf, resolveWithin } from '../../support/registry/lookups.ts';
 
 const INDEX = JSON.stringify({
   schemaVersion: 2,
@@ -36,24 +35,6 @@ function challenge(realm: string): Answer {
 
 function clientFor(...hosts: string[]): RegistryClient {
   return new RegistryClient({ insecureRegistries: hosts, privateRegistries: [], retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
-}
-
-async function resolveWithin(client: RegistryClient, image: string, budgetMs = 5000): Promise<Resolved> {
-  const deadline = new Deadline(budgetMs);
-  try {
-    return await client.resolve(parseReference(image), { deadline });
-  } finally {
-    deadline.dispose();
-  }
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => assert.fail('expected a RegistryError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof RegistryError, String(error));
-  return error;
 }
 
 const probes = (registry: HostileServer): number => registry.requests.filter((r) => r.authorization === undefined).length;
@@ -148,10 +129,10 @@ describe('a shared token request', () => {
     const registry = await serve((request) => (request.authorization === 'Bearer shared-1' ? INDEX_ANSWER : challenge(`${tokens.url}/token`)));
     const client = clientFor(registry.host, tokens.host);
 
-    const first = resolveWithin(client, `${registry.host}/app:1`, 500);
+    const first = resolveWithin(client, `${registry.host}/app:1`, {}, 500);
     // On a machine slow enough that the first lookup gives up before asking, don't wait forever.
     await Promise.race([arrived.opened, first.catch(() => undefined)]);
-    const second = resolveWithin(client, `${registry.host}/app:2`, 10_000);
+    const second = resolveWithin(client, `${registry.host}/app:2`, {}, 10_000);
     assert.equal((await failureOf(first)).kind, 'timeout', 'the first lookup stops waiting at its own deadline');
     held.open();
 

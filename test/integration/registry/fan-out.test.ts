@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Deadline } from '../../../lib/deadline.ts';
 import { parseReference } from '../../../lib/image/reference.ts';
-import { RegistryClient, RegistryError, type LookupOptions, type RequestBudget, type Resolved } from '../../../lib/registry/client.ts';
+import { RegistryClient, type LookupOptions, type RequestBudget, type Resolved } from '../../../lib/registry/client.ts';
 import { platformKey } from '../../../lib/registry/platforms.ts';
 import { startRegistry, type TestRegistry } from '../../support/registry/harness.ts';
+import { failureOf, resolveWithin } from '../../support/registry/lookups.ts';
 import { startHostileServer, type Answer, type HostileServer } from '../../support/registry/hostile-server.ts';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -44,21 +45,7 @@ async function serveIndexes(top: Index, all: Index[]): Promise<HostileServer> {
 
 async function lookup(host: string, options: Partial<LookupOptions> = {}, allowed: string[] = [host]): Promise<Resolved> {
   const client = new RegistryClient({ insecureRegistries: allowed, privateRegistries: [], maxManifestBytes: 8 * 1024 * 1024 });
-  const deadline = new Deadline(10_000);
-  try {
-    return await client.resolve(parseReference(`${host}/app:1`), { ...options, deadline });
-  } finally {
-    deadline.dispose();
-  }
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => assert.fail('expected a RegistryError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof RegistryError, String(error));
-  return error;
+  return resolveWithin(client, `${host}/app:1`, options, 10_000);
 }
 
 describe('nested indexes', () => {

@@ -3,10 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deadline } from '../../../lib/deadline.ts';
 import { parseReference } from '../../../lib/image/reference.ts';
-import { RegistryClient, RegistryError, type Resolved } from '../../../lib/registry/client.ts';
+import { RegistryClient, type RegistryError, type Resolved } from '../../../lib/registry/client.ts';
 import { linuxArchitectures, platformKey } from '../../../lib/registry/platforms.ts';
 import type { RegistryCredential } from '../../../lib/types.ts';
 import { startRegistry, type TestRegistry } from '../../support/registry/harness.ts';
+import { failureOf as failureOfLookup, resolveWithin } from '../../support/registry/lookups.ts';
 
 const ALICE_PASSWORD = 'alice-wonderland-pw';
 const alice: RegistryCredential = { kind: 'basic', username: 'alice', password: ALICE_PASSWORD, identity: 'id-alice' };
@@ -15,21 +16,12 @@ const LINUX_AMD64 = { os: 'linux', architecture: 'amd64' };
 const LINUX_ARM64 = { os: 'linux', architecture: 'arm64' };
 const LINUX_ARM_V7 = { os: 'linux', architecture: 'arm', variant: 'v7' };
 
-async function resolveWith(client: RegistryClient, image: string, credentials?: RegistryCredential[]): Promise<Resolved> {
-  const deadline = new Deadline(5000);
-  try {
-    return await client.resolve(parseReference(image), credentials ? { deadline, credentials } : { deadline });
-  } finally {
-    deadline.dispose();
-  }
+function resolveWith(client: RegistryClient, image: string, credentials?: RegistryCredential[]): Promise<Resolved> {
+  return resolveWithin(client, image, credentials ? { credentials } : {});
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => assert.fail('expected a RegistryError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof RegistryError, String(error));
+  const error = await failureOfLookup(promise);
   assert.ok(!error.message.includes(ALICE_PASSWORD) && !error.message.includes('not-her-password'));
   return error;
 }
