@@ -1,7 +1,7 @@
 // An Amazon ECR API fake on 127.0.0.1 (AWS JSON 1.1 protocol) answering GetAuthorizationToken.
 // Reached through the SDK's standard endpoint override: AWS_ENDPOINT_URL_ECR=<fake.url>.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 export interface EcrFakeCall {
   target: string;
@@ -61,16 +61,7 @@ export async function startEcrFake(options: { password: string; expiresInSeconds
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-  return Object.assign(fake, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(fake, await listenOnLoopback(server));
 }
 
 function reply(res: ServerResponse, code: number, body: unknown): void {

@@ -2,7 +2,7 @@
 // real service does: the SecretString of a known ARN, or an error type in `__type`. Reached through
 // the SDK's standard endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER=<fake.url>.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 export interface SecretsManagerFakeCall {
   target: string;
@@ -83,16 +83,7 @@ export async function startSecretsManagerFake(secrets: Record<string, string> = 
       else answer();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-  return Object.assign(fake, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(fake, await listenOnLoopback(server));
 }
 
 function reply(res: ServerResponse, code: number, body: unknown): void {
