@@ -87,8 +87,8 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       metrics.timing('ResolutionLatency', deadline.elapsed() - resolving);
       summary.tiers = outcome.tiers;
       const policy = placementPolicy(config, clusterView());
-      const namespaceDefaults = subject.needsNamespaceDefaults(outcome.resolutions, policy) ? await readNamespace(namespace, deadline) : undefined;
-      const decision = subject.decide(outcome.resolutions, policy, namespaceDefaults);
+      const plan = subject.plan(outcome.resolutions, policy);
+      const decision = plan.decide(plan.needsNamespaceDefaults ? await readNamespace(namespace, deadline) : undefined);
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
       // Events regard a pod's owners; a DaemonSet's warnings go to whoever applied it.
       const events = subject.kind === 'Pod' ? deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;

@@ -2,13 +2,12 @@
 // or a DaemonSet (the rule written into its pod template at CREATE and UPDATE). Both answer the
 // same questions, so the admitter runs them alike.
 import {
-  choicesNeeded,
   daemonSetImages,
   daemonSetPreflight,
-  decide,
   decideDaemonSet,
   imagesToResolve,
   isDaemonSet,
+  planPlacement,
   preflight,
   type AdmissionFacts,
   type DaemonSetFacts,
@@ -31,9 +30,13 @@ export interface AdmissionSubject {
   images(): PodImage[];
   /** Whose pull secrets and service account the registries are asked with. */
   credentialsOf: PodLike;
-  /** Whether, with these answers, the decision depends on the Namespace's defaults (so they are worth reading). */
-  needsNamespaceDefaults(resolutions: readonly ImageResolution[], policy: PlacementPolicy): boolean;
-  decide(resolutions: readonly ImageResolution[], policy: PlacementPolicy, namespaceDefaults?: NamespaceDefaults): Decision;
+  /** With these answers: whether the decision depends on the Namespace's defaults (so they are worth reading), and the decision. */
+  plan(resolutions: readonly ImageResolution[], policy: PlacementPolicy): SubjectPlan;
+}
+
+export interface SubjectPlan {
+  needsNamespaceDefaults: boolean;
+  decide(namespaceDefaults?: NamespaceDefaults): Decision;
 }
 
 export function admissionSubject(request: AdmissionRequest, namespace: string | undefined): AdmissionSubject {
@@ -52,8 +55,7 @@ export function admissionSubject(request: AdmissionRequest, namespace: string | 
       images: () => daemonSetImages(object),
       credentialsOf: template ?? {},
       // None of the choices applies to a DaemonSet (always the affinity form on all of S, no fallback).
-      needsNamespaceDefaults: () => false,
-      decide: (resolutions, policy) => decideDaemonSet({ ...facts, resolutions }, policy),
+      plan: (resolutions, policy) => ({ needsNamespaceDefaults: false, decide: () => decideDaemonSet({ ...facts, resolutions }, policy) }),
     };
   }
   const pod = (object ?? {}) as PodLike;
@@ -64,7 +66,9 @@ export function admissionSubject(request: AdmissionRequest, namespace: string | 
     preflight: (policy) => preflight(facts, policy),
     images: () => imagesToResolve(facts),
     credentialsOf: pod,
-    needsNamespaceDefaults: (resolutions, policy) => choicesNeeded({ ...facts, resolutions }, policy).length > 0,
-    decide: (resolutions, policy, namespaceDefaults) => decide({ ...facts, resolutions, ...(namespaceDefaults ? { namespaceDefaults } : {}) }, policy),
+    plan: (resolutions, policy) => {
+      const plan = planPlacement({ ...facts, resolutions }, policy);
+      return { needsNamespaceDefaults: plan.choicesNeeded.length > 0, decide: (namespaceDefaults) => plan.decide(namespaceDefaults) };
+    },
   };
 }

@@ -37,30 +37,46 @@ export interface DecideInput {
 }
 
 export function decide(input: DecideInput, policy: PlacementPolicy): Decision {
-  const outcome = assess(input, policy);
-  if (outcome.kind === 'decided') return outcome.decision;
-  const { pod, allowed, fallback, warnings, reason } = outcome;
-  // Only the choices that decide something are read (and warned about); their warnings come first.
-  const choices = applyChoices(policy, podAnnotations(pod), input.namespaceDefaults, neededChoices(outcome));
-  const mode = modeFor(policy, input.namespace || podNamespace(pod));
-  const all = [...choices.warnings, ...warnings];
-  if (fallback) {
-    const fallbackArch = choices.policy.defaultArch;
-    all.push(say.noImageChecked(fallbackArch));
-    return place(pod, [fallbackArch], choices.policy, mode, all, say.reasonFallback(fallbackArch), true);
-  }
-  return place(pod, allowed, choices.policy, mode, all, reason, false);
+  return planPlacement(input, policy).decide(input.namespaceDefaults);
 }
 
-/**
- * The choices (archy.io/ annotations of the pod or its Namespace) this admission's placement
- * depends on: the fallback architecture when no image could be checked, the preference and the
- * strategy when the images share several architectures; none for a pod that is not placed. The
- * caller reads a Namespace only when this is not empty.
- */
-export function choicesNeeded(input: DecideInput, policy: PlacementPolicy): ChoiceName[] {
+/** An admission's placement once its images are known: the choices it depends on, and the decision given them. */
+export interface PlacementPlan {
+  /**
+   * The choices (archy.io/ annotations of the pod or its Namespace) this placement depends on: the
+   * fallback architecture when no image could be checked, the preference and the strategy when
+   * the images share several architectures; none for a pod that is not placed. The caller reads
+   * a Namespace only when this is not empty.
+   */
+  choicesNeeded: ChoiceName[];
+  decide(namespaceDefaults?: NamespaceDefaults): Decision;
+}
+
+/** Everything that needs no choice is worked out once, whether or not a Namespace is read between. */
+export function planPlacement(input: Omit<DecideInput, 'namespaceDefaults'>, policy: PlacementPolicy): PlacementPlan {
   const outcome = assess(input, policy);
-  return outcome.kind === 'decided' ? [] : neededChoices(outcome);
+  if (outcome.kind === 'decided') return { choicesNeeded: [], decide: () => outcome.decision };
+  const needed = neededChoices(outcome);
+  return {
+    choicesNeeded: needed,
+    decide(namespaceDefaults) {
+      const { pod, allowed, fallback, warnings, reason } = outcome;
+      // Only the choices that decide something are read (and warned about); their warnings come first.
+      const choices = applyChoices(policy, podAnnotations(pod), namespaceDefaults, needed);
+      const mode = modeFor(policy, input.namespace || podNamespace(pod));
+      const all = [...choices.warnings, ...warnings];
+      if (fallback) {
+        const fallbackArch = choices.policy.defaultArch;
+        all.push(say.noImageChecked(fallbackArch));
+        return place(pod, [fallbackArch], choices.policy, mode, all, say.reasonFallback(fallbackArch), true);
+      }
+      return place(pod, allowed, choices.policy, mode, all, reason, false);
+    },
+  };
+}
+
+export function choicesNeeded(input: DecideInput, policy: PlacementPolicy): ChoiceName[] {
+  return planPlacement(input, policy).choicesNeeded;
 }
 
 type Assessed =
@@ -68,7 +84,7 @@ type Assessed =
   | { kind: 'place'; pod: PodLike; allowed: string[]; fallback: boolean; warnings: string[]; reason?: string };
 
 /** Everything that needs no choice: the skips, and S. */
-function assess(input: DecideInput, policy: PlacementPolicy): Assessed {
+function assess(input: Omit<DecideInput, 'namespaceDefaults'>, policy: PlacementPolicy): Assessed {
   const facts: AdmissionFacts = { operation: input.operation ?? 'CREATE', pod: input.pod, ...optional(input) };
   const skipped = preflight(facts, policy);
   const pod = input.pod as PodLike;

@@ -9,7 +9,7 @@ export {
 } from './choices.ts';
 export { byWeight, preferredArchitecture, type ClusterView, type NodePoolView, type PoolTaint, type TaintEffect } from './cluster.ts';
 export { daemonSetImages, daemonSetPreflight, decideDaemonSet, isDaemonSet, type DaemonSetFacts, type DaemonSetInput } from './daemonset.ts';
-export { choicesNeeded, decide, type DecideInput } from './decide.ts';
+export { choicesNeeded, decide, planPlacement, type DecideInput, type PlacementPlan } from './decide.ts';
 export type { Decision, Mutation, Skip, SkipReason } from './decision.ts';
 export { escapePointer, type JsonPatchOp } from './patch.ts';
 export {
