@@ -7,17 +7,23 @@ export class DeadlineExceededError extends Error {
   }
 }
 
+/**
+ * The budget's clock, its timer and its AbortSignal are made only when something waits on it: an
+ * admission answered from memory asks no one to wait, and every request of the local server pays
+ * for what is made here.
+ */
 export class Deadline {
   readonly startedAt: number;
   readonly expiresAt: number;
-  readonly #controller = new AbortController();
-  readonly #timer: NodeJS.Timeout;
+  #controller: AbortController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #waiting: Set<() => void> | undefined;
+  #fired = false;
+  #disposed = false;
 
   constructor(budgetMs: number, now: number = Date.now()) {
     this.startedAt = now;
     this.expiresAt = now + budgetMs;
-    this.#timer = setTimeout(() => this.#controller.abort(new DeadlineExceededError('deadline')), budgetMs);
-    this.#timer.unref();
   }
 
   /** Milliseconds left, never negative. */
@@ -33,9 +39,34 @@ export class Deadline {
     return this.remaining() === 0;
   }
 
+  /** Whether the budget's timer has fired (what aborts `signal`). */
+  get fired(): boolean {
+    return this.#fired;
+  }
+
   /** Aborts when the budget runs out. */
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#fired) this.#controller.abort(new DeadlineExceededError('deadline'));
+      else this.#arm();
+    }
     return this.#controller.signal;
+  }
+
+  /**
+   * Calls `callback` once when the budget runs out (at once when it has); returns what cancels
+   * the call. Lighter than a listener on `signal`, for the many short waits of an admission.
+   */
+  onExpiry(callback: () => void): () => void {
+    if (this.#fired) {
+      callback();
+      return () => undefined;
+    }
+    const waiting = (this.#waiting ??= new Set());
+    waiting.add(callback);
+    this.#arm();
+    return () => waiting.delete(callback);
   }
 
   /** A signal that aborts after `capMs` or at the deadline, whichever comes first. */
@@ -43,9 +74,24 @@ export class Deadline {
     return AbortSignal.any([this.signal, AbortSignal.timeout(Math.max(1, Math.min(capMs, this.remaining())))]);
   }
 
-  /** Stops the timer; call when the admission is answered. */
+  /** Stops the timer; call when the admission is answered. What still waits is never called. */
   dispose(): void {
+    this.#disposed = true;
     clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#disposed || this.#fired) return;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, this.expiresAt - Date.now()));
+    this.#timer.unref();
+  }
+
+  #fire(): void {
+    this.#fired = true;
+    this.#controller?.abort(new DeadlineExceededError('deadline'));
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    for (const callback of waiting ?? []) callback();
   }
 }
 

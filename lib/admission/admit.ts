@@ -23,7 +23,8 @@ export interface ResolveOutcome {
   resolutions: ImageResolution[];
   tiers: Record<string, number>;
   warnings: string[];
-  pendingWrites: Promise<void>;
+  /** Absent when nothing is written. */
+  pendingWrites?: Promise<void>;
 }
 
 export interface ImageResolver {
@@ -93,7 +94,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       // Events regard a pod's owners; a DaemonSet's warnings go to whoever applied it.
       const events = subject.kind === 'Pod' ? deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;
       // Cache write-back and Events run beside the decision; they may use what is left of the budget, no more.
-      await Promise.race([Promise.all([outcome.pendingWrites, events]), deadlineReached(deadline)]);
+      if (outcome.pendingWrites !== undefined || events !== undefined) await untilDoneOrExpired(Promise.all([outcome.pendingWrites, events]), deadline);
       return finish(decision, outcome.resolutions);
     } catch (error) {
       metrics.count('Errors');
@@ -164,9 +165,14 @@ function describeResolution(resolution: ImageResolution): Record<string, unknown
   };
 }
 
-function deadlineReached(deadline: Deadline): Promise<void> {
+/** Settles when `work` does (either way: what runs beside the decision never fails the admission) or the budget runs out. */
+function untilDoneOrExpired(work: Promise<unknown>, deadline: Deadline): Promise<void> {
   return new Promise((resolve) => {
-    if (deadline.signal.aborted) resolve();
-    else deadline.signal.addEventListener('abort', () => resolve(), { once: true });
+    const cancel = deadline.onExpiry(resolve);
+    const done = (): void => {
+      cancel();
+      resolve();
+    };
+    work.then(done, done);
   });
 }

@@ -2,20 +2,19 @@ import type { Deadline } from '../deadline.ts';
 
 /** Settles with `work`, or with `onTimeout()` when the deadline fires first (work keeps running). */
 export function raceDeadline<T>(work: Promise<T>, deadline: Deadline, onTimeout: () => T): Promise<T> {
-  if (deadline.signal.aborted) {
+  if (deadline.fired) {
     work.catch(() => undefined);
     return Promise.resolve(onTimeout());
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => resolve(onTimeout());
-    deadline.signal.addEventListener('abort', onAbort, { once: true });
+    const cancel = deadline.onExpiry(() => resolve(onTimeout()));
     work.then(
       (value) => {
-        deadline.signal.removeEventListener('abort', onAbort);
+        cancel();
         resolve(value);
       },
       (error: unknown) => {
-        deadline.signal.removeEventListener('abort', onAbort);
+        cancel();
         reject(error as Error);
       },
     );

@@ -50,8 +50,8 @@ export interface ResolveAllResult {
   tiers: TierCounts;
   /** Plain-words problems worth a warning that did not fail a lookup (e.g. unreadable pull secrets). */
   warnings: string[];
-  /** The shared-cache write; never rejects. Await it (bounded by the deadline) before answering. */
-  pendingWrites: Promise<void>;
+  /** The shared-cache write, absent when there is none; never rejects. Await it (bounded by the deadline) before answering. */
+  pendingWrites?: Promise<void>;
 }
 
 /** One distinct image of the pod and the ways to reach it. */
@@ -187,8 +187,8 @@ export class Resolver {
       return resolution;
     });
 
-    const pendingWrites = writes.length === 0 ? Promise.resolve() : this.#cache.putMany(writes, deadline).catch(() => undefined);
-    return { resolutions, tiers, warnings, pendingWrites };
+    if (writes.length === 0) return { resolutions, tiers, warnings };
+    return { resolutions, tiers, warnings, pendingWrites: this.#cache.putMany(writes, deadline).catch(() => undefined) };
   }
 
   #access(source: CredentialSource | RegistryAccess | undefined): RegistryAccess {
