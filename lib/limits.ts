@@ -16,3 +16,6 @@ export const MAX_CONCURRENT_LOOKUPS = 8;
 
 /** HTTP requests one admission may send to one registry (a single-arch image costs 2, plus auth). */
 export const MAX_REQUESTS_PER_REGISTRY = 200;
+
+/** Parsed image references a resolver keeps (a warm instance meets the same names again and again). */
+export const MAX_PARSED_REFERENCES = 1024;

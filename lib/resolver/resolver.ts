@@ -16,7 +16,8 @@ import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { CredentialSource, ImageReference, ImageResolution, Platform, RegistryCredential, ResolutionSource } from '../types.ts';
 import { BatchedReads } from './batched-reads.ts';
 import { accessFromSource, anonymousAccess, hasStages, type AccessStage, type RegistryAccess } from './access.ts';
-import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
+import { MAX_IMAGES_PER_ADMISSION, MAX_PARSED_REFERENCES } from '../limits.ts';
+import { BoundedMap } from '../registry/bounded-map.ts';
 import { admissionSource } from './admission-source.ts';
 import { raceDeadline, timeoutText } from './race.ts';
 import type { PlatformSource } from './source.ts';
@@ -112,6 +113,8 @@ export class Resolver {
   readonly #logger: Logger | undefined;
   readonly #metrics: Metrics;
   readonly #now: () => number;
+  /** Valid references only: a name that fails is parsed again (rare, and not worth keeping). */
+  readonly #references = new BoundedMap<string, ImageReference>(MAX_PARSED_REFERENCES);
 
   constructor(options: ResolverOptions) {
     this.#source = options.source;
@@ -128,7 +131,7 @@ export class Resolver {
     const warnings: string[] = [];
     const writes: Writes = [];
 
-    const parsed = images.map((input) => parseInput(input.image));
+    const parsed = images.map((input) => this.#parse(input.image));
     const byCanonical = new Map<string, { ref: ImageReference; always: boolean }>();
     const answers = new Map<string, Answer>();
     images.forEach((input, index) => {
@@ -189,6 +192,14 @@ export class Resolver {
 
     if (writes.length === 0) return { resolutions, tiers, warnings };
     return { resolutions, tiers, warnings, pendingWrites: this.#cache.putMany(writes, deadline).catch(() => undefined) };
+  }
+
+  #parse(image: string): ParsedInput {
+    const known = this.#references.get(image);
+    if (known !== undefined) return { ok: true, ref: known };
+    const parsed = parseInput(image);
+    if (parsed.ok) this.#references.set(image, Object.freeze(parsed.ref));
+    return parsed;
   }
 
   #access(source: CredentialSource | RegistryAccess | undefined): RegistryAccess {
@@ -434,7 +445,9 @@ function isRegistrysOwn(error: unknown): boolean {
   return !NOT_THE_REGISTRYS.has(kindOf(error) ?? '');
 }
 
-function parseInput(image: string): { ok: true; ref: ImageReference } | { ok: false; error: string } {
+type ParsedInput = { ok: true; ref: ImageReference } | { ok: false; error: string };
+
+function parseInput(image: string): ParsedInput {
   try {
     return { ok: true, ref: parseReference(image) };
   } catch (error) {
