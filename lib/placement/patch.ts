@@ -11,6 +11,7 @@ export type JsonPatchOp = { op: 'add'; path: string; value: unknown } | { op: 'r
 
 /** RFC 6901: `~` becomes `~0`, then `/` becomes `~1`. */
 export function escapePointer(segment: string): string {
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 

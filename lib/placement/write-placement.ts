@@ -68,6 +68,7 @@ export function writePreferredAffinity(patch: PatchBuilder, pod: PodLike, arch: 
 
 /** Appends each toleration the pod does not carry yet (every field compared), in order, never twice. */
 export function writeTolerations(patch: PatchBuilder, pod: PodLike, wanted: readonly Toleration[]): void {
+  if (wanted.length === 0) return;
   const present = podTolerations(pod).map(tolerationKey);
   for (const toleration of wanted) {
     const key = tolerationKey(toleration);
