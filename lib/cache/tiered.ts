@@ -25,6 +25,11 @@ export class TieredCache implements PlatformCache {
     return hits;
   }
 
+  getAllNow(keys: string[]): Map<string, CacheHit> | undefined {
+    const hits = this.#memory.getManyNow(keys);
+    return keys.every((key) => hits.has(key)) ? hits : undefined;
+  }
+
   async health(): Promise<CacheHealth> {
     if (this.#shared === undefined) return { ok: true, tiers: ['memory'] };
     const shared = await this.#shared.health();

@@ -158,11 +158,8 @@ export class Resolver {
       return { ref, always, stages, sharedKey: lookupKey(ref), ownKeys };
     });
 
-    const hits = await raceDeadline(
-      this.#cache.getMany(unique(targets.flatMap((target) => [target.sharedKey, ...target.ownKeys])), deadline),
-      deadline,
-      () => new Map<string, CacheHit>(),
-    );
+    const keys = unique(targets.flatMap((target) => [target.sharedKey, ...target.ownKeys]));
+    const hits = this.#cache.getAllNow?.(keys) ?? (await raceDeadline(this.#cache.getMany(keys, deadline), deadline, () => new Map<string, CacheHit>()));
 
     const later = new BatchedReads(this.#cache, deadline);
     await Promise.all(

@@ -34,6 +34,17 @@ class FakeShared implements PlatformCache {
 describe('TieredCache', () => {
   const deadline = new Deadline(60_000);
 
+  test('getAllNow answers at once only when memory holds every key, and never asks the shared tier', () => {
+    const memory = new MemoryCache(10);
+    const shared = new FakeShared();
+    shared.stored.set('b', entry('b'));
+    memory.set('a', entry('a'));
+    const cache = new TieredCache(memory, shared);
+    assert.deepEqual([...(cache.getAllNow(['a']) ?? new Map()).entries()], [['a', { entry: entry('a'), tier: 'memory' }]]);
+    assert.equal(cache.getAllNow(['a', 'b']), undefined);
+    assert.deepEqual(shared.reads, []);
+  });
+
   test('reads memory first, asks the shared tier once for the misses, and promotes its hits', async () => {
     const memory = new MemoryCache(10);
     const shared = new FakeShared();
