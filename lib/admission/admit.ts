@@ -9,7 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { NamespaceDefaultsReader } from '../kube/namespace-defaults.ts';
 import { modeFor, placementPolicy, type ClusterView, type Decision, type NamespaceDefaults, type PodLike } from '../placement/index.ts';
-import type { CredentialSource, ImageResolution } from '../types.ts';
+import type { CredentialSource, ImageResolution, Platform } from '../types.ts';
 import { buildResponse, type AdmissionResponse, type ParsedReview } from './review.ts';
 import { admissionSubject } from './subject.ts';
 
@@ -160,12 +160,20 @@ function describeResolution(resolution: ImageResolution): Record<string, unknown
   return {
     image: resolution.image,
     digest: resolution.digest,
-    platforms: resolution.platforms.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')),
+    platforms: resolution.platforms.map(platformName),
     source: resolution.source,
   };
 }
 
 /** Settles when `work` does (either way: what runs beside the decision never fails the admission) or the budget runs out. */
+/** `linux/arm64/v8`: every admission's log line names each platform of each image. */
+function platformName({ os, architecture, variant }: Platform): string {
+  let name = os;
+  if (architecture) name = name ? `${name}/${architecture}` : architecture;
+  if (variant) name = name ? `${name}/${variant}` : variant;
+  return name;
+}
+
 function untilDoneOrExpired(work: Promise<unknown>, deadline: Deadline): Promise<void> {
   return new Promise((resolve) => {
     const cancel = deadline.onExpiry(resolve);
