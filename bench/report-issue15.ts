@@ -215,9 +215,28 @@ this load, and A/B runs of one change at a time, found:
 | The body base64-encoded by the local server, decoded by the router | a JSON body passes as text, as a Function URL passes it |
 | middy around the handler | a try/finally (lib/http/lambda.ts) |
 
-What remains is the admission itself (\`app\` above): the router's parse and checks of the
-review, the resolver's three memory hits, the decision and the patch, and the one log line per
-admission; the Lambda path around it costs a few points more.
+That reached 30 % (commit 621c321). A second pass, measured as CPU time per request of the server
+process (\`/proc/<pid>/stat\` around each round, steadier than requests/s on a shared machine), same
+A/B method, took the local server from 202 to 166 µs per request, 33 % → 39 % of the floor in that
+run (commit 38264a7 against ab16314):
+
+| Where | Change |
+|---|---|
+| The placement assessed twice per admission: once to ask whether the Namespace's defaults matter, once to decide | lib/placement/decide.ts \`planPlacement\`: one assessment, the decision taken from it once the Namespace is known (or not needed) |
+| A timer, an AbortController and EventTarget listeners per admission, also when nothing waits | lib/deadline.ts: made only when something waits; \`onExpiry\` for the short waits; the cache write-back is not awaited when there is none |
+| A promise race (and its timer) for cache reads memory answers at once | lib/cache/tiered.ts \`getAllNow\`: a warm admission waits for nothing |
+| Every image reference parsed again on every admission | lib/resolver/resolver.ts: valid references kept (at most 1,024, frozen) |
+| Small things: pointer escaping and toleration comparison with nothing to do, an array per platform name in the log line | fast paths |
+| The warm-up: after 2 s the first measured round of each Archy server still ran 10–15 % slower than the second | 5 s of warm-up per server |
+
+What remains is the admission itself (\`app\` above): the router's parse of the review (the same
+\`JSON.parse\` the floor does), the resolver's three memory hits, the decision and the patch, and
+the one log line per admission (about 15 % of the local server's CPU time: with
+\`ARCHY_LOG_LEVEL=warn\` the ratio rose by 5 points); the Lambda path around it costs a few points
+more. Archy's code takes about twice the CPU time per admission here (about 100 µs) that it takes
+in a loop of admissions alone (about 50 µs, no deoptimisation loop seen with \`--trace-deopt\`):
+most likely the TLS and HTTP work between admissions evicts its code and data from the CPU's
+caches, so each piece of work left out counts about twice.
 `;
 }
 
