@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { parseOptions } from '../../infra/options.ts';
 import { webhookTimeoutSeconds } from '../../infra/render.ts';
+import { loadConfig } from '../../lib/config.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
@@ -121,7 +122,7 @@ describe('sls package', { timeout: 240_000 }, () => {
   before(async () => {
     // Sequential: serverless-esbuild shares a work folder in the project.
     plain = await slsPackage(join(work, 'plain'), []);
-    withCluster = await slsPackage(join(work, 'cluster'), ['cluster=demo']);
+    withCluster = await slsPackage(join(work, 'cluster'), ['cluster=demo', 'mode=audit', 'auditNamespaces=team-a,team-b']);
     httpApi = await slsPackage(join(work, 'httpapi'), ['endpoint=httpapi']);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -178,6 +179,17 @@ describe('sls package', { timeout: 240_000 }, () => {
     ]);
     const policies = Object.values(created(plain)).filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy');
     assert.deepEqual(policies, [], 'no other policy grants the function anything');
+  });
+
+  test('audit mode and audit namespaces are deploy parameters: enforce everywhere unless given', () => {
+    assert.equal(env(plain).ARCHY_MODE, 'enforce');
+    assert.equal(env(plain).ARCHY_AUDIT_NAMESPACES, '');
+    assert.equal(env(withCluster).ARCHY_MODE, 'audit');
+    assert.equal(env(withCluster).ARCHY_AUDIT_NAMESPACES, 'team-a,team-b');
+    for (const template of [plain, withCluster]) {
+      const variables = Object.fromEntries(Object.entries(env(template)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+      assert.doesNotThrow(() => loadConfig(variables), 'the packaged environment is a valid configuration');
+    }
   });
 
   test('IAM with a cluster adds eks:DescribeCluster on that cluster only', () => {
