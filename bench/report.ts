@@ -377,6 +377,10 @@ process; requests per admission bounded (no figure set: case 4's count is the me
 
 This run: ${r.date}, commit ${r.commit}, ${r.elapsedSeconds.toFixed(0)} s; load average at its start ${r.loadAverage.map((v) => v.toFixed(2)).join(', ')}
 (on a busy machine the times and event-loop blocks grow, by 2× and more: see "Noise").
+Case 5 is bimodal: an unrelated admission that arrives while one of case 1's 4 MiB bodies is being
+parsed waits for that parse (\`JSON.parse\` cannot yield). Nine runs of this section on 2026-11-30:
+37–55 ms in six, 108–153 ms in three (two at c57eca4, one at 38264a7), so a miss here is that
+wait, not a change of Archy's.
 
 ${adversarialTable(r)}
 
