@@ -92,7 +92,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       const decision = plan.decide(plan.needsNamespaceDefaults ? await readNamespace(namespace, deadline) : undefined);
       decision.warnings.unshift(...(credentials?.warnings ?? []), ...outcome.warnings);
       // Events regard a pod's owners; a DaemonSet's warnings go to whoever applied it.
-      const events = subject.kind === 'Pod' ? deps.events?.({ decision, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;
+      const events = subject.kind === 'Pod' ? deps.events?.({ decision, mode, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;
       // Cache write-back and Events run beside the decision; they may use what is left of the budget, no more.
       if (outcome.pendingWrites !== undefined || events !== undefined) await untilDoneOrExpired(Promise.all([outcome.pendingWrites, events]), deadline);
       return finish(decision, outcome.resolutions);

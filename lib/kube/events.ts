@@ -12,6 +12,7 @@
 // (`EventErrors`), never more.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AdmissionMode } from '../config.ts';
 import type { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
@@ -32,11 +33,16 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** What an admission decided, as the Events need it. */
 export interface AdmissionOutcome {
   decision: Decision;
+  /** In audit nothing was changed: the note says so before the warnings (which say what enforce does). */
+  mode?: AdmissionMode;
   pod: PodLike;
   /** `request.namespace`, else the pod's. */
   namespace: string | undefined;
   dryRun: boolean;
 }
+
+/** Begins the note of an Event recorded in audit mode. */
+export const AUDIT_NOTE_PREFIX = 'audit mode, nothing was changed; enforce would act on this: ';
 
 /** Records an admission's Events within its deadline; never rejects. */
 export type AdmissionEvents = (outcome: AdmissionOutcome, deadline: Deadline, log: Logger) => Promise<void>;
@@ -60,11 +66,11 @@ export function createEventRecorder(options: EventRecorderOptions): AdmissionEve
   const now = options.now ?? (() => performance.timeOrigin + performance.now());
   const deployments = new DeploymentLookup({ rest, logger: options.logger, metrics });
 
-  const write = async (regarding: ObjectRef, finding: Finding, signal: AbortSignal, log: Logger): Promise<void> => {
+  const write = async (regarding: ObjectRef, finding: Finding, mode: AdmissionMode | undefined, signal: AbortSignal, log: Logger): Promise<void> => {
     const event = buildEvent({
       regarding,
       reason: finding.reason,
-      note: finding.warnings.join('; '),
+      note: `${mode === 'audit' ? AUDIT_NOTE_PREFIX : ''}${finding.warnings.join('; ')}`,
       action: EVENT_ACTION,
       reportingController: REPORTING_CONTROLLER,
       reportingInstance,
@@ -84,8 +90,8 @@ export function createEventRecorder(options: EventRecorderOptions): AdmissionEve
     }
   };
 
-  const writeAll = async (regarding: ObjectRef, findings: Finding[], signal: AbortSignal, log: Logger): Promise<void> => {
-    await Promise.all(findings.filter((finding) => limiter.take(regarding, finding.reason)).map((finding) => write(regarding, finding, signal, log)));
+  const writeAll = async (regarding: ObjectRef, findings: Finding[], mode: AdmissionMode | undefined, signal: AbortSignal, log: Logger): Promise<void> => {
+    await Promise.all(findings.filter((finding) => limiter.take(regarding, finding.reason)).map((finding) => write(regarding, finding, mode, signal, log)));
   };
 
   return async (outcome, deadline, log) => {
@@ -99,9 +105,9 @@ export function createEventRecorder(options: EventRecorderOptions): AdmissionEve
         return;
       }
       const signal = deadline.signalWithin((deadline.expiresAt - deadline.startedAt) * EVENTS_BUDGET_SHARE);
-      const writes = [writeAll(subject, findings, signal, log)];
+      const writes = [writeAll(subject, findings, outcome.mode, signal, log)];
       if (isReplicaSet(subject)) {
-        writes.push(deployments.deploymentOf(subject, signal).then((deployment) => (deployment === undefined ? undefined : writeAll(deployment, findings, signal, log))));
+        writes.push(deployments.deploymentOf(subject, signal).then((deployment) => (deployment === undefined ? undefined : writeAll(deployment, findings, outcome.mode, signal, log))));
       }
       await Promise.all(writes);
     } catch (error) {

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, type App } from '../../../lib/app.ts';
+import { AUDIT_NOTE_PREFIX } from '../../../lib/kube/events.ts';
 import type { Metrics } from '../../../lib/metrics/metrics.ts';
 import { decodePatch, type ReviewAnswer } from '../../support/admission.ts';
 import { startKubeFake, type KubeFake } from '../../support/kube-fake.ts';
@@ -139,6 +140,17 @@ describe('Kubernetes Events on the pod\'s owners', () => {
     assert.deepEqual(eventRequests(asked), [`GET ${RS_PATH}`, `POST ${EVENTS_PATH}`, `POST ${EVENTS_PATH}`]);
     assert.equal(metrics.of('Events'), 2);
     assert.equal(metrics.of('EventErrors'), 0);
+  });
+
+  test('in audit mode the Event says nothing was changed before the warnings (which say what enforce would do)', async () => {
+    const { app } = harness({ ARCHY_MODE: 'audit' });
+    const from = kube.events.length;
+    const answer = await admit(app, barePod({ containers: containers('missing') }, 'audited'));
+    const events = eventsSince(from);
+    assert.equal(events.length, 1);
+    const [fallback, why] = unprefixed(answer.warnings).sort((a) => (a.startsWith('no image') ? -1 : 1));
+    assert.equal(events[0]?.reason, 'ArchyFallback');
+    assert.equal(events[0]?.note, `${AUDIT_NOTE_PREFIX}${fallback}; ${why}`);
   });
 
   test('the same admission again writes nothing and asks nothing; another reason on the same owners writes once more each', async () => {
