@@ -165,7 +165,6 @@ function describeResolution(resolution: ImageResolution): Record<string, unknown
   };
 }
 
-/** Settles when `work` does (either way: what runs beside the decision never fails the admission) or the budget runs out. */
 /** `linux/arm64/v8`: every admission's log line names each platform of each image. */
 function platformName({ os, architecture, variant }: Platform): string {
   let name = os;
@@ -174,6 +173,7 @@ function platformName({ os, architecture, variant }: Platform): string {
   return name;
 }
 
+/** Settles when `work` does (either way: what runs beside the decision never fails the admission) or the budget runs out. */
 function untilDoneOrExpired(work: Promise<unknown>, deadline: Deadline): Promise<void> {
   return new Promise((resolve) => {
     const cancel = deadline.onExpiry(resolve);
