@@ -95,6 +95,27 @@ export class Deadline {
   }
 }
 
+/** Settles with `work`, or with `onTimeout()` when the deadline fires first (work keeps running). */
+export function raceDeadline<T>(work: Promise<T>, deadline: Deadline, onTimeout: () => T): Promise<T> {
+  if (deadline.fired) {
+    work.catch(() => undefined);
+    return Promise.resolve(onTimeout());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const cancel = deadline.onExpiry(() => resolve(onTimeout()));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 /** Resolves after `ms`, or rejects early when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

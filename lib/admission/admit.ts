@@ -2,7 +2,7 @@
 // resolution, the Namespace's defaults, the placement decision, logging and metrics. Fails open:
 // any error inside becomes allowed: true with no patch and a warning.
 import type { AdmissionMode, Config } from '../config.ts';
-import { Deadline } from '../deadline.ts';
+import { Deadline, raceDeadline } from '../deadline.ts';
 import type { AdmissionEvents } from '../kube/events.ts';
 import { MAX_IMAGES_PER_ADMISSION } from '../limits.ts';
 import type { Logger } from '../log.ts';
@@ -94,7 +94,7 @@ export function createAdmitter(deps: AdmitDependencies): (review: ParsedReview, 
       // Events regard a pod's owners; a DaemonSet's warnings go to whoever applied it.
       const events = subject.kind === 'Pod' ? deps.events?.({ decision, mode, pod: pod ?? {}, namespace, dryRun: request.dryRun === true }, deadline, log) : undefined;
       // Cache write-back and Events run beside the decision; they may use what is left of the budget, no more.
-      if (outcome.pendingWrites !== undefined || events !== undefined) await untilDoneOrExpired(Promise.all([outcome.pendingWrites, events]), deadline);
+      if (outcome.pendingWrites !== undefined || events !== undefined) await raceDeadline(Promise.all([outcome.pendingWrites, events]).then(noop, noop), deadline, noop);
       return finish(decision, outcome.resolutions);
     } catch (error) {
       metrics.count('Errors');
@@ -173,14 +173,4 @@ function platformName({ os, architecture, variant }: Platform): string {
   return name;
 }
 
-/** Settles when `work` does (either way: what runs beside the decision never fails the admission) or the budget runs out. */
-function untilDoneOrExpired(work: Promise<unknown>, deadline: Deadline): Promise<void> {
-  return new Promise((resolve) => {
-    const cancel = deadline.onExpiry(resolve);
-    const done = (): void => {
-      cancel();
-      resolve();
-    };
-    work.then(done, done);
-  });
-}
+function noop(): void {}

@@ -3,8 +3,7 @@
 // asked once more per admission at most per round, never once per image.
 import type { PlatformCache } from '../cache/cache.ts';
 import type { CacheHit } from '../cache/entry.ts';
-import type { Deadline } from '../deadline.ts';
-import { raceDeadline } from './race.ts';
+import { raceDeadline, type Deadline } from '../deadline.ts';
 
 export class BatchedReads {
   readonly #cache: PlatformCache;

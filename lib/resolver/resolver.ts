@@ -9,7 +9,7 @@ import type { PlatformCache } from '../cache/cache.ts';
 import { epochSeconds, isFresh, type CacheEntry, type CacheHit, type CacheTier } from '../cache/entry.ts';
 import { digestKey, lookupKey, tagKey } from '../cache/keys.ts';
 import type { Config } from '../config.ts';
-import type { Deadline } from '../deadline.ts';
+import { raceDeadline, type Deadline } from '../deadline.ts';
 import { parseReference } from '../image/reference.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
@@ -19,7 +19,7 @@ import { accessFromSource, anonymousAccess, hasStages, type AccessStage, type Re
 import { MAX_IMAGES_PER_ADMISSION, MAX_PARSED_REFERENCES } from '../limits.ts';
 import { BoundedMap } from '../registry/bounded-map.ts';
 import { admissionSource } from './admission-source.ts';
-import { raceDeadline, timeoutText } from './race.ts';
+import { timeoutText } from './race.ts';
 import type { PlatformSource } from './source.ts';
 
 /** `imagePullPolicy: Always` trusts a tag entry this long after it was written; then it asks the registry. */
