@@ -1,6 +1,7 @@
 // An EKS bearer token, built as `aws eks get-token` builds it: a presigned STS GetCallerIdentity URL
 // whose signature also covers the cluster name (header x-k8s-aws-id). The API server replays the URL
 // against STS to learn who we are; nothing secret is in it beyond a short-lived signature.
+import { namedOrDefault } from '../commonjs.ts';
 import { SingleFlightCache } from '../single-flight.ts';
 
 export interface AwsCredentials {
@@ -32,8 +33,7 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
   const issuedAt = options.now?.() ?? new Date();
   // Loaded on first use: only functions that talk to EKS pay for the signer at cold start.
   const [signerModule, hashModule] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]);
-  // In the bundle these CommonJS packages may arrive as `default` only (their named exports were
-  // undefined for the same lazy import in lib/aws before it moved to node:crypto).
+  // In the bundle these CommonJS packages arrive as `default` only (lib/commonjs.ts).
   const { SignatureV4 } = namedOrDefault(signerModule);
   const { Hash } = namedOrDefault(hashModule);
   const signer = new SignatureV4({ credentials, region: options.region, service: 'sts', sha256: Hash.bind(null, 'sha256') });
@@ -56,13 +56,8 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
   return { token: EKS_TOKEN_PREFIX + Buffer.from(url.toString()).toString('base64url'), issuedAt };
 }
 
-function namedOrDefault<T extends object>(module: T): T {
-  const fallback = (module as { default?: T }).default;
-  return Object.values(module).some((value) => typeof value === 'function') || fallback === undefined ? module : fallback;
-}
-
 async function defaultCredentialProvider(): Promise<AwsCredentialProvider> {
-  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  const { defaultProvider } = namedOrDefault(await import('@aws-sdk/credential-provider-node'));
   return defaultProvider();
 }
 

@@ -4,6 +4,7 @@
 //   neither                  → the standard kubeconfig, when there is one; else no Kubernetes access
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { namedOrDefault } from '../commonjs.ts';
 import type { Config } from '../config.ts';
 import { EksTokenCache, type AwsCredentialProvider } from './eks-token.ts';
 
@@ -85,7 +86,8 @@ export function kubeconfigPath(env: Record<string, string | undefined>): string 
 }
 
 async function describeEksCluster(cluster: string, region: string, signal?: AbortSignal): Promise<ClusterEndpoint> {
-  const { EKSClient, DescribeClusterCommand } = await import('@aws-sdk/client-eks');
+  // A CommonJS package: in the bundle its named exports are under `default` (lib/commonjs.ts).
+  const { EKSClient, DescribeClusterCommand } = namedOrDefault(await import('@aws-sdk/client-eks'));
   const client = new EKSClient({ region });
   const answer = await client.send(new DescribeClusterCommand({ name: cluster }), { abortSignal: signal });
   const endpoint = answer.cluster?.endpoint;
