@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzip } from './unzip.ts';
+import { unzip } from '../../test/support/unzip.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

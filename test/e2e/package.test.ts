@@ -1,17 +1,28 @@
 // `sls package` offline (fake credentials, a region), then assertions on the CloudFormation
-// template it produces: what the stack will really create.
+// template it produces: what the stack will really create. And the packaged bundle itself, run as
+// Lambda runs it, against fakes of EKS and of the cluster's API server on 127.0.0.1.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { parseOptions } from '../../infra/options.ts';
 import { webhookTimeoutSeconds } from '../../infra/render.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { selfSignedCertificate } from '../../lib/local/certificate.ts';
+import { applyAnswer, type ReviewAnswer } from '../support/admission.ts';
+import { startEksFake } from '../support/eks-fake.ts';
+import { basicAuth, startKubeFake } from '../support/kube-fake.ts';
+import { functionUrlEvent } from '../support/make-events.ts';
+import { invokePackagedHandler } from '../support/packaged-handler.ts';
+import { startHostileServer, type Answer } from '../support/registry/hostile-server.ts';
+import { podAdmissionReview } from '../support/review.ts';
+import { unzip } from '../support/unzip.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
@@ -95,6 +106,49 @@ function resolveIfs(template: Template, node: unknown): unknown {
   return node;
 }
 const NO_VALUE = Symbol('AWS::NoValue');
+
+const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
+const INDEX = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: INDEX_TYPE,
+  manifests: ['amd64', 'arm64'].map((architecture, index) => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${String(index + 1).repeat(64)}`,
+    size: 512,
+    platform: { os: 'linux', architecture },
+  })),
+});
+const digestOf = (body: string): string => `sha256:${createHash('sha256').update(body).digest('hex')}`;
+
+/**
+ * What an EKS bearer token says (`aws eks get-token`'s format: `k8s-aws-v1.` + the base64url of a
+ * presigned STS GetCallerIdentity URL), without its secret parts: the signature is only checked to
+ * be there, the access key only compared.
+ */
+function describeEksToken(token: string, accessKeyId: string): Record<string, unknown> {
+  const prefix = 'k8s-aws-v1.';
+  if (!token.startsWith(prefix)) return { prefix: 'missing' };
+  let url: URL;
+  try {
+    url = new URL(Buffer.from(token.slice(prefix.length), 'base64url').toString('utf8'));
+  } catch {
+    return { prefix, url: 'not a URL' };
+  }
+  const query = url.searchParams;
+  const credential = (query.get('X-Amz-Credential') ?? '').split('/');
+  return {
+    prefix,
+    url: `${url.origin}${url.pathname}`,
+    action: query.get('Action'),
+    version: query.get('Version'),
+    algorithm: query.get('X-Amz-Algorithm'),
+    scope: credential.slice(2).join('/'),
+    signedWithTheFunctionsKey: credential[0] === accessKeyId,
+    signedHeaders: query.get('X-Amz-SignedHeaders'),
+    signature: /^[0-9a-f]{64}$/.test(query.get('X-Amz-Signature') ?? ''),
+    expiresSeconds: query.get('X-Amz-Expires'),
+  };
+}
 
 /** The resources CloudFormation would create: conditions applied. */
 function created(template: Template): Record<string, { Type: string; Properties: Json }> {
@@ -263,6 +317,99 @@ describe('sls package', { timeout: 240_000 }, () => {
       await runPackage(directory, ['--stage', 'test'], env);
       assert.equal(packagedRegion(directory), expected, `sls, ${name}`);
       assert.equal(parseOptions(['--cluster', 'demo', '--stage', 'test'], env).region, expected, `register, ${name}`);
+    }
+  });
+
+  test('the packaged bundle reaches its EKS cluster: DescribeCluster, then a pull secret read with an EKS token it signed', async () => {
+    // The zip as Lambda unpacks it, run in a fresh Node process with the function's environment
+    // from the template. EKS, the cluster's API server (HTTPS, its CA handed out by DescribeCluster)
+    // and the registry are fakes on 127.0.0.1; no STS call is needed: the token is presigned locally.
+    const packaged = join(work, 'cluster');
+    const unpacked = join(work, 'cluster-unzipped');
+    await unzip(join(packaged, 'archy.zip'), unpacked);
+    const region = packagedRegion(packaged);
+    const accessKeyId = 'AKIDEXAMPLE';
+
+    const { cert, key } = await selfSignedCertificate(['localhost'], ['127.0.0.1']);
+    const kube = await startKubeFake({ tls: { cert, key }, keepBearerTokens: true });
+    const eks = await startEksFake({ demo: { endpoint: kube.url, caPem: cert } });
+    // A registry that serves its one multi-arch image only with the pull secret's credentials.
+    const credentials = `Basic ${basicAuth('robot', 'pull-pw-7Qx')}`;
+    const registry = await startHostileServer((request): Answer => {
+      if (request.authorization !== credentials) return { status: 401, headers: { 'www-authenticate': 'Basic realm="e2e"' } };
+      if (!/^\/v2\/team\/app\/manifests\/1\.0$/.test(request.path)) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' };
+      return { status: 200, headers: { 'content-type': INDEX_TYPE, 'docker-content-digest': digestOf(INDEX) }, body: INDEX };
+    });
+    try {
+      kube.setPullSecret('default', 'regcred', { [registry.host]: { auth: basicAuth('robot', 'pull-pw-7Qx') } });
+      const deployed = Object.fromEntries(Object.entries(env(withCluster)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+      assert.equal(deployed.ARCHY_EKS_CLUSTER, 'demo');
+      const lambdaEnv: NodeJS.ProcessEnv = {
+        ...deployed,
+        // The guard of every test process: a connection outside 127.0.0.0/8 is refused and reported.
+        NODE_OPTIONS: `${deployed.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(ROOT, 'test/support/loopback-only.ts')).href}`,
+        ARCHY_CACHE_TABLE: '', // no DynamoDB here (the template's ARCHY_WEBHOOK_TOKEN_SECRET_ARN, a Ref, is left out too)
+        ARCHY_INSECURE_REGISTRIES: registry.host,
+        // A busy 2-core test machine is slower than a 1,024 MB function: a budget that cannot run out.
+        ARCHY_TIME_BUDGET_MS: '20000',
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+        AWS_SESSION_TOKEN: 'not-a-session-token',
+        AWS_LAMBDA_FUNCTION_NAME: 'archy-test-webhook',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        LAMBDA_TASK_ROOT: unpacked,
+        TZ: ':UTC',
+        AWS_ENDPOINT_URL_EKS: eks.url,
+        AWS_CONFIG_FILE: join(work, 'no-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
+      };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'app', namespace: 'default' },
+        spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'app', image: `${registry.host}/team/app:1.0` }] },
+      };
+      const uid = '0d7e4c1a-5b2f-4e8a-9c3d-00000000e2e5';
+      const event = functionUrlEvent(JSON.stringify(podAdmissionReview(uid, pod, { name: 'app' })));
+      const { result, output } = await invokePackagedHandler(join(unpacked, 'functions/webhook.js'), event, lambdaEnv, 30_000);
+
+      // What the user sees: the pod admitted, placed from its image read with the pull secret.
+      assert.equal(result.statusCode, 200, output);
+      const answer = JSON.parse(result.body ?? '{}') as ReviewAnswer;
+      assert.equal(answer.response.uid, uid);
+      assert.equal(answer.response.allowed, true);
+      assert.deepEqual(answer.response.warnings ?? [], [], output);
+      const annotations = (applyAnswer(pod, answer) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+      assert.equal(annotations['archy.io/architectures'], 'amd64,arm64', output);
+      assert.doesNotMatch(output, /loopback-only test guard/, 'nothing tried to leave the machine');
+
+      // One DescribeCluster of the packaged cluster, signed for its region.
+      assert.deepEqual(eks.calls, [{ method: 'GET', path: '/clusters/demo', cluster: 'demo', region, accessKeyId }]);
+      // The secret read over HTTPS (the CA from DescribeCluster), with an EKS token.
+      const secretReads = kube.requests.filter((request) => request.path === '/api/v1/namespaces/default/secrets/regcred');
+      assert.deepEqual(secretReads.map(({ method, authScheme }) => ({ method, authScheme })), [{ method: 'GET', authScheme: 'Bearer' }]);
+      // Every token the API server was shown is a presigned STS GetCallerIdentity for this cluster.
+      // Described, never printed: a failure shows what was wrong, not the token.
+      assert.ok(kube.bearerTokens.length >= 1);
+      for (const token of kube.bearerTokens) {
+        assert.deepEqual(describeEksToken(token, accessKeyId), {
+          prefix: 'k8s-aws-v1.',
+          url: `https://sts.${region}.amazonaws.com/`,
+          action: 'GetCallerIdentity',
+          version: '2011-06-15',
+          algorithm: 'AWS4-HMAC-SHA256',
+          scope: `${region}/sts/aws4_request`,
+          signedWithTheFunctionsKey: true,
+          signedHeaders: 'host;x-k8s-aws-id',
+          signature: true,
+          expiresSeconds: '60',
+        });
+      }
+    } finally {
+      await Promise.all([kube.close(), eks.close(), registry.close()]);
     }
   });
 

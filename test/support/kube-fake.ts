@@ -3,8 +3,10 @@
 // Karpenter's NodePools (paged lists with a resourceVersion), ReplicaSets and Namespaces by name
 // (whole, or their metadata alone when asked as PartialObjectMetadata), and the one write:
 // events.k8s.io/v1 Events, recorded as sent. Unknown objects and resources answer with a `Status`
-// object, as the API server does.
+// object, as the API server does. Plain HTTP, or HTTPS with a given certificate (as an EKS API
+// endpoint, whose CA DescribeCluster hands out).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KubeConnection } from '../../lib/kube/kube-connection.ts';
 
@@ -37,9 +39,22 @@ export interface FakeNode {
   unschedulable?: boolean;
 }
 
+export interface KubeFakeOptions {
+  /** Serves HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: string; key: string };
+  /** Keeps the credential of every `Bearer` request in `bearerTokens`, for tests that check the token itself. */
+  keepBearerTokens?: boolean;
+}
+
 export interface KubeFake {
+  /** `http://127.0.0.1:<port>`, or `https://…` with the `tls` option. */
   url: string;
   requests: RecordedKubeRequest[];
+  /**
+   * With `keepBearerTokens`: the `Bearer` credentials, in arrival order (else empty). Assert on
+   * them without printing them: an assertion message with the token would put it in the output.
+   */
+  bearerTokens: string[];
   /** Stores a secret; `data` values are plain text and are base64-encoded on the wire. */
   setSecret(namespace: string, name: string, type: string, data: Record<string, string>): void;
   /** A `kubernetes.io/dockerconfigjson` secret holding `{ auths }`. */
@@ -76,7 +91,7 @@ export interface KubeFake {
   close(): Promise<void>;
 }
 
-export async function startKubeFake(): Promise<KubeFake> {
+export async function startKubeFake(options: KubeFakeOptions = {}): Promise<KubeFake> {
   const secrets = new Map<string, { type: string; data: Record<string, string> }>();
   const accounts = new Map<string, string[]>();
   const forbidden = new Set<string>();
@@ -86,6 +101,7 @@ export async function startKubeFake(): Promise<KubeFake> {
   const listFailures = new Map<string, number>();
   let resourceVersion = 7;
   const requests: RecordedKubeRequest[] = [];
+  const bearerTokens: string[] = [];
   const events: RecordedKubeEvent[] = [];
   let eventFailure: number | undefined;
   let eventHold: Promise<unknown> | undefined;
@@ -94,7 +110,7 @@ export async function startKubeFake(): Promise<KubeFake> {
   let namespaceFailure: number | undefined;
   let namespaceHold: Promise<unknown> | undefined;
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const authorization = req.headers.authorization;
     requests.push({
@@ -103,6 +119,7 @@ export async function startKubeFake(): Promise<KubeFake> {
       query: Object.fromEntries(url.searchParams),
       authScheme: authorization ? authorization.split(' ')[0] : undefined,
     });
+    if (options.keepBearerTokens && authorization?.startsWith('Bearer ')) bearerTokens.push(authorization.slice('Bearer '.length));
     const eventsIn = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
     if (eventsIn && req.method === 'POST') {
       const namespace = eventsIn[1] ?? '';
@@ -220,14 +237,16 @@ export async function startKubeFake(): Promise<KubeFake> {
       });
     }
     return status(res, 404, 'NotFound', 'the server could not find the requested resource');
-  });
+  };
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle) : createServer(handle);
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
     requests,
+    bearerTokens,
     setSecret: (namespace, name, type, data) => secrets.set(`${namespace}/${name}`, { type, data }),
     setPullSecret(namespace, name, auths) {
       secrets.set(`${namespace}/${name}`, { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': JSON.stringify({ auths }) } });

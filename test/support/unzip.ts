@@ -1,5 +1,5 @@
 // Extracts a zip file (stored or deflated entries, as `sls package` writes them) with node:zlib,
-// so the bench needs no unzip binary.
+// so the tests and the bench need no unzip binary.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
