@@ -1,6 +1,7 @@
 // AWS credentials for the signed calls Archy makes without an SDK client. Lambda puts the role's
 // credentials in the environment, so a deployed function loads no provider code at all; elsewhere
 // the SDK's standard chain (profile, SSO, container or instance role) is imported on first use.
+import { namedOrDefault } from '../commonjs.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -20,7 +21,7 @@ export function credentialsFrom(env: Record<string, string | undefined>): AwsCre
   }
   let chain: Promise<AwsCredentialProvider> | undefined;
   return async () => {
-    chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
+    chain ??= import('@aws-sdk/credential-provider-node').then((module) => namedOrDefault(module).defaultProvider());
     return (await chain)();
   };
 }

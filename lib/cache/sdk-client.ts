@@ -2,6 +2,7 @@
 // their own endpoint, credentials or middleware) behind the cache's client interface. The SDK is
 // imported only then: the function's own cache uses lib/aws/dynamodb.ts.
 import type { DynamoDbApi } from '../aws/dynamodb-types.ts';
+import { namedOrDefault } from '../commonjs.ts';
 
 /** The part of an SDK client this needs: `send(command, { abortSignal })`. */
 export interface SdkDynamoDbClient {
@@ -13,7 +14,7 @@ export function isSdkClient(client: DynamoDbApi | SdkDynamoDbClient): client is 
 }
 
 export function fromSdkClient(client: SdkDynamoDbClient): DynamoDbApi {
-  const sdk = import('@aws-sdk/client-dynamodb');
+  const sdk = import('@aws-sdk/client-dynamodb').then(namedOrDefault);
   const send = async <T>(make: (module: Awaited<typeof sdk>) => object, signal: AbortSignal | undefined): Promise<T> => {
     const command = make(await sdk);
     return (await (client.send as (command: object, options?: { abortSignal?: AbortSignal }) => Promise<unknown>)(command, { abortSignal: signal })) as T;

@@ -8,6 +8,7 @@
 // The endpoint follows the SDK's standard override (AWS_ENDPOINT_URL_ECR), which is how tests reach
 // the fake.
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import { namedOrDefault } from '../commonjs.ts';
 import type { Logger } from '../log.ts';
 import { SingleFlightCache, type Loaded } from '../single-flight.ts';
 import type { CredentialSource, RegistryCredential } from '../types.ts';
@@ -126,7 +127,7 @@ export class EcrCredentials implements CredentialSource {
 function sdkGetAuthorizationToken(): GetAuthorizationToken {
   const clients = new Map<string, ECRClient>();
   return async (registry, signal) => {
-    const sdk = await import('@aws-sdk/client-ecr');
+    const sdk = namedOrDefault(await import('@aws-sdk/client-ecr'));
     const clientKey = `${registry.region}/${registry.fips}`;
     let client = clients.get(clientKey);
     if (!client) {
