@@ -16,6 +16,7 @@ import { webhookTimeoutSeconds } from '../../infra/render.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { selfSignedCertificate } from '../../lib/local/certificate.ts';
 import { applyAnswer, type ReviewAnswer } from '../support/admission.ts';
+import { startEcrFake } from '../support/ecr-fake.ts';
 import { startEksFake } from '../support/eks-fake.ts';
 import { basicAuth, startKubeFake } from '../support/kube-fake.ts';
 import { functionUrlEvent } from '../support/make-events.ts';
@@ -25,6 +26,8 @@ import { podAdmissionReview } from '../support/review.ts';
 import { unzip } from '../support/unzip.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The access key of the packaged function's role, as Lambda puts it in the environment. */
+const LAMBDA_ACCESS_KEY_ID = 'AKIDEXAMPLE';
 const SLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 
 type Json = Record<string, unknown>;
@@ -184,6 +187,38 @@ describe('sls package', { timeout: 240_000 }, () => {
   const fn = (template: Template): Json => created(template).WebhookLambdaFunction?.Properties ?? {};
   const env = (template: Template): Record<string, unknown> => (fn(template).Environment as { Variables: Record<string, unknown> }).Variables;
 
+  /**
+   * A packaged function's environment as Lambda gives it: the template's variables (its Refs left
+   * out: no token secret; no DynamoDB table here), the role's keys, the runtime's own variables, no
+   * AWS config files, and every test process's guard. `extra` comes last.
+   */
+  function lambdaEnvironment(template: Template, packaged: string, unpacked: string, extra: NodeJS.ProcessEnv, preloads: string[] = []): NodeJS.ProcessEnv {
+    const deployed = Object.fromEntries(Object.entries(env(template)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    const region = packagedRegion(packaged);
+    const imports = ['test/support/loopback-only.ts', ...preloads].map((file) => `--import=${pathToFileURL(join(ROOT, file)).href}`);
+    return {
+      ...deployed,
+      // The guard of every test process: a connection outside 127.0.0.0/8 is refused and reported.
+      NODE_OPTIONS: [deployed.NODE_OPTIONS ?? '', ...imports].join(' '),
+      ARCHY_CACHE_TABLE: '',
+      // A busy 2-core test machine is slower than a 1,024 MB function: a budget that cannot run out.
+      ARCHY_TIME_BUDGET_MS: '20000',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      AWS_SESSION_TOKEN: 'not-a-session-token',
+      AWS_LAMBDA_FUNCTION_NAME: 'archy-test-webhook',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      LAMBDA_TASK_ROOT: unpacked,
+      TZ: ':UTC',
+      AWS_CONFIG_FILE: join(work, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
+      ...extra,
+    };
+  }
+
   test('Node 24 on arm64 with 1024 MB and the webhook handler', () => {
     const properties = fn(plain);
     assert.equal(properties.Runtime, 'nodejs24.x');
@@ -328,7 +363,7 @@ describe('sls package', { timeout: 240_000 }, () => {
     const unpacked = join(work, 'cluster-unzipped');
     await unzip(join(packaged, 'archy.zip'), unpacked);
     const region = packagedRegion(packaged);
-    const accessKeyId = 'AKIDEXAMPLE';
+    const accessKeyId = LAMBDA_ACCESS_KEY_ID;
 
     const { cert, key } = await selfSignedCertificate(['localhost'], ['127.0.0.1']);
     const kube = await startKubeFake({ tls: { cert, key }, keepBearerTokens: true });
@@ -342,30 +377,11 @@ describe('sls package', { timeout: 240_000 }, () => {
     });
     try {
       kube.setPullSecret('default', 'regcred', { [registry.host]: { auth: basicAuth('robot', 'pull-pw-7Qx') } });
-      const deployed = Object.fromEntries(Object.entries(env(withCluster)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-      assert.equal(deployed.ARCHY_EKS_CLUSTER, 'demo');
-      const lambdaEnv: NodeJS.ProcessEnv = {
-        ...deployed,
-        // The guard of every test process: a connection outside 127.0.0.0/8 is refused and reported.
-        NODE_OPTIONS: `${deployed.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(ROOT, 'test/support/loopback-only.ts')).href}`,
-        ARCHY_CACHE_TABLE: '', // no DynamoDB here (the template's ARCHY_WEBHOOK_TOKEN_SECRET_ARN, a Ref, is left out too)
+      const lambdaEnv = lambdaEnvironment(withCluster, packaged, unpacked, {
         ARCHY_INSECURE_REGISTRIES: registry.host,
-        // A busy 2-core test machine is slower than a 1,024 MB function: a budget that cannot run out.
-        ARCHY_TIME_BUDGET_MS: '20000',
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-        AWS_SESSION_TOKEN: 'not-a-session-token',
-        AWS_LAMBDA_FUNCTION_NAME: 'archy-test-webhook',
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-        LAMBDA_TASK_ROOT: unpacked,
-        TZ: ':UTC',
         AWS_ENDPOINT_URL_EKS: eks.url,
-        AWS_CONFIG_FILE: join(work, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
-      };
+      });
+      assert.equal(lambdaEnv.ARCHY_EKS_CLUSTER, 'demo');
       const pod = {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -410,6 +426,55 @@ describe('sls package', { timeout: 240_000 }, () => {
       }
     } finally {
       await Promise.all([kube.close(), eks.close(), registry.close()]);
+    }
+  });
+
+  test('the packaged bundle reads a private ECR image with the token GetAuthorizationToken gives its role', async () => {
+    // The zip run as Lambda runs it; ECR's API and the registry are fakes on 127.0.0.1. The image
+    // keeps its ECR name (that name is what makes Archy ask ECR): test/support/connect-to.ts sends
+    // that one name to the fake registry. No pull secret: only IAM can open it.
+    const packaged = join(work, 'plain');
+    const unpacked = join(work, 'plain-unzipped');
+    await unzip(join(packaged, 'archy.zip'), unpacked);
+    const region = packagedRegion(packaged);
+    const account = '123456789012';
+    const ecrHost = `${account}.dkr.ecr.${region}.amazonaws.com`;
+    const password = 'ecr-issued-pw-9Kd';
+    const ecr = await startEcrFake({ password, expiresInSeconds: 3600 });
+    const credentials = `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}`;
+    const registry = await startHostileServer((request): Answer => {
+      if (request.authorization !== credentials) return { status: 401, headers: { 'www-authenticate': `Basic realm="${ecrHost}"` } };
+      if (!/^\/v2\/team\/app\/manifests\/1\.0$/.test(request.path)) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' };
+      return { status: 200, headers: { 'content-type': INDEX_TYPE, 'docker-content-digest': digestOf(INDEX) }, body: INDEX };
+    });
+    try {
+      const lambdaEnv = lambdaEnvironment(
+        plain,
+        packaged,
+        unpacked,
+        { ARCHY_INSECURE_REGISTRIES: ecrHost, AWS_ENDPOINT_URL_ECR: ecr.url, TEST_CONNECT_TO: `${ecrHost}=${registry.host}` },
+        ['test/support/connect-to.ts'],
+      );
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' }, spec: { containers: [{ name: 'app', image: `${ecrHost}/team/app:1.0` }] } };
+      const uid = '0d7e4c1a-5b2f-4e8a-9c3d-00000000ec2e';
+      const event = functionUrlEvent(JSON.stringify(podAdmissionReview(uid, pod, { name: 'app' })));
+      const { result, output } = await invokePackagedHandler(join(unpacked, 'functions/webhook.js'), event, lambdaEnv, 30_000);
+
+      assert.equal(result.statusCode, 200, output);
+      const answer = JSON.parse(result.body ?? '{}') as ReviewAnswer;
+      assert.equal(answer.response.uid, uid);
+      assert.equal(answer.response.allowed, true);
+      assert.deepEqual(answer.response.warnings ?? [], [], output);
+      const annotations = (applyAnswer(pod, answer) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+      assert.equal(annotations['archy.io/architectures'], 'amd64,arm64', output);
+      assert.doesNotMatch(output, /loopback-only test guard/, 'nothing tried to leave the machine');
+      // One token for the image's account, asked in its region with the role's key.
+      assert.deepEqual(ecr.calls, [{ target: 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken', registryIds: [account], region, accessKeyId: LAMBDA_ACCESS_KEY_ID }]);
+      // The manifest was read with that token (after the registry's challenge), never with anything else.
+      const shown = registry.requests.map((request) => (request.authorization === undefined ? 'none' : request.authorization === credentials ? 'the ECR token' : 'something else'));
+      assert.ok(shown.includes('the ECR token') && !shown.includes('something else'), shown.join(', '));
+    } finally {
+      await Promise.all([ecr.close(), registry.close()]);
     }
   });
 

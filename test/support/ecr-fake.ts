@@ -8,6 +8,8 @@ export interface EcrFakeCall {
   registryIds?: string[];
   /** The SigV4 credential scope region the SDK signed for. */
   region?: string;
+  /** The access key id the request was signed with. */
+  accessKeyId?: string;
 }
 
 export interface EcrFake {
@@ -37,14 +39,14 @@ export async function startEcrFake(options: { password: string; expiresInSeconds
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
-      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/ecr\//.exec(String(req.headers.authorization ?? ''))?.[1];
+      const [, accessKeyId, region] = /Credential=([^/]+)\/\d{8}\/([^/]+)\/ecr\//.exec(String(req.headers.authorization ?? '')) ?? [];
       let body: { registryIds?: string[] };
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { registryIds?: string[] };
       } catch {
         return reply(res, 400, { __type: 'SerializationException', message: 'bad JSON' });
       }
-      fake.calls.push({ target, registryIds: body.registryIds, region });
+      fake.calls.push({ target, registryIds: body.registryIds, region, accessKeyId });
       if (req.headers['content-type'] !== 'application/x-amz-json-1.1' || target !== TARGET) {
         return reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported ${target}` });
       }
