@@ -147,9 +147,9 @@ export function firstContactMarkdown(r: FirstContactResult): string {
     .join('\n');
   return `### First contact with token registries
 
-The CNCF registry with our token service, each behind a proxy that holds every request for one
-round trip of ${r.rttMs} ms (bench/support/delaying-proxy.ts; the registry's challenge names the token
-service's proxy), admitted by in-process apps (lib/app.ts) that share a DynamoDB Local table (warmed
+The CNCF registry with our token service, each behind a proxy that makes every request cost one
+round trip of ${r.rttMs} ms: it forwards the request at once and answers ${r.rttMs} ms after it arrived
+(bench/support/delaying-proxy.ts; the registry's challenge names the token service's proxy), admitted by in-process apps (lib/app.ts) that share a DynamoDB Local table (warmed
 up first: a fresh JVM answers its first few hundred calls several times slower than DynamoDB). The
 pod is the 3-image pod, new tags every time so every admission is a miss; its longest chain is the
 single-arch image (manifest, then config blob). Medians of ${r.runs} runs, requests counted at the servers.
@@ -168,8 +168,12 @@ ${rows}
   realm, service, fresh for an hour) and no probe is sent.
 - **after**: the same instance again: its tokens are kept; manifests and blob only.
 
-What is left above the round trips is DynamoDB Local (the cache read, and the write-back the
-answer waits for) and the registry's own work, on loopback.
+What is left above the round trips is DynamoDB Local (the cache read before the lookups, and the
+write-back the answer waits for) and Archy's own work. The registry's own work (5–15 ms per request
+on loopback here, varying with the machine's load) happens inside the round trip, as a remote
+registry's does inside what its clients see; until commit 3bf060c the proxy held each request for
+the round trip first and added the registry's time on top: the same code measured 1.20–1.27× that
+way on 2026-11-30 (and so did commit 38264a7), 1.11–1.17× this way.
 
 Before (commit 42b5367, same bench, same machine): first contact 1.11× (3 probes, **3 token
 requests**, one per repository), known challenge **1.51×** (a new instance probed again: 3 probes,
