@@ -1,6 +1,7 @@
 // Registry mirrors (ARCHY_REGISTRY_MIRRORS): look an image up in its mirror first (e.g. Docker Hub
 // through an ECR pull-through cache, which avoids upstream rate limits), and fall back to the
 // original registry on any failure. Same resolve/headDigest shape as the registry client it wraps.
+import type { Deadline } from '../deadline.ts';
 import type { Logger } from '../log.ts';
 import type { CredentialSource, ImageReference, RegistryCredential } from '../types.ts';
 
@@ -12,6 +13,7 @@ export interface LookupOptions {
 export interface RegistryLookup<O extends LookupOptions, R, H> {
   resolve(ref: ImageReference, options: O): Promise<R>;
   headDigest(ref: ImageReference, options: O): Promise<H>;
+  prepare?(refs: readonly ImageReference[], deadline: Deadline): void;
 }
 
 export type AnsweredBy = 'mirror' | 'origin';
@@ -49,6 +51,12 @@ export class MirroringSource<O extends LookupOptions, R, H> implements RegistryL
   mirrorFor(ref: ImageReference): ImageReference | undefined {
     const mirror = this.#mirrors.get(hubAlias(ref.registry.toLowerCase()));
     return mirror === undefined ? undefined : mirroredReference(ref, mirror);
+  }
+
+  /** The mirrors are asked first, their origins after: both may be about to be met. */
+  prepare(refs: readonly ImageReference[], deadline: Deadline): void {
+    const mirrored = refs.flatMap((ref) => this.mirrorFor(ref) ?? []);
+    this.#options.registry.prepare?.([...mirrored, ...refs], deadline);
   }
 
   async resolve(ref: ImageReference, options: O): Promise<R & { answeredBy: AnsweredBy }> {

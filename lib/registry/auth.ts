@@ -11,6 +11,7 @@
 // Lookups that need a token already asked for wait for that request, which runs on its own time
 // budget: each lookup waits for it only until its own deadline.
 import { createHash } from 'node:crypto';
+import type { Deadline } from '../deadline.ts';
 import type { RegistryCredential } from '../types.ts';
 import { BoundedMap } from './bounded-map.ts';
 import { parseChallenges, sameChallenge, type Challenge } from './challenge.ts';
@@ -123,14 +124,28 @@ export class Authenticator {
     this.#shared?.remember(origin, challenge);
   }
 
-  /** The challenge another instance learned, read once per origin (concurrent lookups share the read). */
+  /**
+   * Starts reading the shared challenge of an origin this instance knows nothing of, for a lookup
+   * about to come (while the admission reads its cache): the lookup then finds it read or on its way.
+   */
+  prepare(origin: string, deadline: Deadline): void {
+    if (this.#shared !== undefined && !this.#challenges.get(origin)) void this.#sharedRead(origin, deadline);
+  }
+
+  /** The origin's shared challenge, read once per origin (concurrent lookups share the read). */
+  #sharedRead(origin: string, deadline: Deadline): Promise<Challenge | undefined> {
+    let read = this.#sharedReads.get(origin);
+    if (read === undefined && this.#shared !== undefined) {
+      read = this.#shared.read(origin, AbortSignal.any([deadline.signal, AbortSignal.timeout(SHARED_READ_TIMEOUT_MS)])).catch(() => undefined);
+      this.#sharedReads.set(origin, read);
+    }
+    return read ?? Promise.resolve(undefined);
+  }
+
+  /** The challenge another instance learned. */
   async #sharedChallenge(session: Session): Promise<Challenge | undefined> {
     if (this.#shared === undefined) return undefined;
-    let read = this.#sharedReads.get(session.origin);
-    if (read === undefined) {
-      read = this.#shared.read(session.origin, AbortSignal.any([session.deadline.signal, AbortSignal.timeout(SHARED_READ_TIMEOUT_MS)])).catch(() => undefined);
-      this.#sharedReads.set(session.origin, read);
-    }
+    const read = this.#sharedRead(session.origin, session.deadline);
     const shared = await read;
     // A probe may have taught this instance something newer meanwhile.
     const known = this.#challenges.get(session.origin);

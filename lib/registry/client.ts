@@ -132,13 +132,22 @@ export class RegistryClient {
     });
   }
 
-  #session(ref: ImageReference, opts: LookupOptions): Session {
+  /** Starts reading the shared challenges of these images' registries, when this instance knows none yet. */
+  prepare(refs: readonly ImageReference[], deadline: Deadline): void {
+    for (const origin of new Set(refs.map((ref) => this.#origin(ref)))) this.#auth.prepare(origin, deadline);
+  }
+
+  #origin(ref: ImageReference): string {
     const apiHost = registryApiHost(ref.registry);
     const insecure = [ref.registry, apiHost].some((host) => isListed(`http://${host}`, this.#insecure));
+    return `${insecure ? 'http' : 'https'}://${apiHost}`;
+  }
+
+  #session(ref: ImageReference, opts: LookupOptions): Session {
     const credentials = opts.credentials ?? [];
     const session: Session = {
-      registry: apiHost,
-      origin: `${insecure ? 'http' : 'https'}://${apiHost}`,
+      registry: registryApiHost(ref.registry),
+      origin: this.#origin(ref),
       repository: ref.repository,
       deadline: opts.deadline,
       credentials,

@@ -26,6 +26,7 @@ export function admissionSource(source: PlatformSource, limits = { concurrency: 
       const planned = withBudget(ref, options);
       return slots.run(() => source.headDigest(ref, planned), options.deadline.signal);
     },
+    prepare: (refs, deadline) => source.prepare?.(refs, deadline),
   };
 }
 

@@ -159,7 +159,11 @@ export class Resolver {
     });
 
     const keys = unique(targets.flatMap((target) => [target.sharedKey, ...target.ownKeys]));
-    const hits = this.#cache.getAllNow?.(keys) ?? (await raceDeadline(this.#cache.getMany(keys, deadline), deadline, () => new Map<string, CacheHit>()));
+    let hits = this.#cache.getAllNow?.(keys);
+    if (hits === undefined) {
+      source.prepare?.(targets.map((target) => target.ref), deadline);
+      hits = await raceDeadline(this.#cache.getMany(keys, deadline), deadline, () => new Map<string, CacheHit>());
+    }
 
     const later = new BatchedReads(this.#cache, deadline);
     await Promise.all(

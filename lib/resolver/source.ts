@@ -31,4 +31,9 @@ export interface PlatformSource {
   resolve(ref: ImageReference, options: SourceOptions): Promise<SourceAnswer>;
   /** Manifest HEAD: the digest a tag points to now (no Docker Hub pull counted). */
   headDigest(ref: ImageReference, options: SourceOptions): Promise<string>;
+  /**
+   * These may be looked up next (the cache is being asked first): start what need not wait for
+   * that answer. Never waits, never fails.
+   */
+  prepare?(refs: readonly ImageReference[], deadline: Deadline): void;
 }

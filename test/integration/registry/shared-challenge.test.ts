@@ -9,6 +9,7 @@ import type { DynamoDbApi, Item } from '../../../lib/aws/dynamodb-types.ts';
 import { CHALLENGE_TTL_SECONDS, challengeKey, DynamoDbChallengeStore } from '../../../lib/cache/challenges.ts';
 import { Deadline } from '../../../lib/deadline.ts';
 import { parseReference } from '../../../lib/image/reference.ts';
+import type { ChallengeStore } from '../../../lib/registry/challenge-store.ts';
 import { RegistryClient } from '../../../lib/registry/client.ts';
 import { startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoDbLocal } from '../../support/dynamodb.ts';
 import { startRegistry, type TestRegistry } from '../../support/registry/harness.ts';
@@ -86,6 +87,42 @@ describe('a challenge shared through the table', () => {
     await resolve(instance(table), `${registry.host}/team/b:1`);
     assert.equal(probes(), 0, 'no anonymous probe');
     assert.deepEqual(registry.requests.map((r) => `${r.server} ${r.status}`), ['token 200', 'registry 200']);
+  });
+
+  test('prepare starts reading it before the lookup, which then uses that read: one table read, no probe', async () => {
+    const table = await newTable();
+    await resolve(instance(table), `${registry.host}/team/a:1`);
+    await eventually(async () => (await storedItem(table, origin())) !== undefined);
+    const store = new DynamoDbChallengeStore({ table, client });
+    const reads: string[] = [];
+    const counting: ChallengeStore = {
+      read: (from, signal) => {
+        reads.push(from);
+        return store.read(from, signal);
+      },
+      remember: (from, challenge) => store.remember(from, challenge),
+      forget: (from) => store.forget(from),
+    };
+    const cold = new RegistryClient({
+      insecureRegistries: [registry.host, registry.tokenHost ?? ''],
+      privateRegistries: [],
+      challenges: counting,
+      retryPolicy: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    const deadline = new Deadline(10_000);
+    try {
+      const refs = [parseReference(`${registry.host}/team/b:1`), parseReference(`${registry.host}/team/c:1`)];
+      cold.prepare(refs, deadline);
+      assert.deepEqual(reads, [origin()], 'read at once, once for the two images of one registry');
+      registry.clearRequests();
+      await Promise.all(refs.map((ref) => cold.resolve(ref, { deadline })));
+      assert.deepEqual(reads, [origin()], 'the lookups used that read');
+      assert.equal(probes(), 0);
+      cold.prepare(refs, deadline);
+      assert.deepEqual(reads, [origin()], 'a known challenge is not read again');
+    } finally {
+      deadline.dispose();
+    }
   });
 
   test('it expires: an instance reading it an hour later probes, and shares the fresh one', async () => {

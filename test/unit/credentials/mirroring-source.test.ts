@@ -1,6 +1,7 @@
 // lib/mirrors lives beside credentials: mirror lookups use their own (IAM) credentials.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Deadline } from '../../../lib/deadline.ts';
 import { MirroringSource, mirroredReference, type MirrorEvent } from '../../../lib/mirrors/mirroring-source.ts';
 import type { ImageReference, RegistryCredential } from '../../../lib/types.ts';
 
@@ -37,6 +38,15 @@ describe('mirroredReference', () => {
 
 describe('MirroringSource', () => {
   const mirrorCredentials = { credentialsFor: async (host: string) => (host === mirrorHost ? [iam] : []) };
+
+  test('prepare passes on the mirrored images first, then the originals (either may be met next)', () => {
+    const prepared: string[][] = [];
+    const inner = { ...registry(new Set()), prepare: (refs: readonly ImageReference[]) => void prepared.push(refs.map((ref) => ref.canonical)) };
+    const source = new MirroringSource({ registry: inner, mirrors: { 'docker.io': `${mirrorHost}/docker-hub` }, credentials: mirrorCredentials });
+    const ghcr: ImageReference = { registry: 'ghcr.io', repository: 'a/b', tag: '2', canonical: 'ghcr.io/a/b:2' };
+    source.prepare([nginx, ghcr], new Deadline(1_000));
+    assert.deepEqual(prepared, [[`${mirrorHost}/docker-hub/library/nginx:1`, nginx.canonical, ghcr.canonical]]);
+  });
 
   test('asks the mirror first, with the mirror\'s credentials, and says the mirror answered', async () => {
     const inner = registry(new Set());
