@@ -174,12 +174,12 @@ on loopback here, varying with the machine's load) happens inside the round trip
 registry's does inside what its clients see; until commit 3bf060c the proxy held each request for
 the round trip first and added the registry's time on top: the same code measured 1.20–1.27× that
 way on 2026-11-30 (and so did commit 38264a7), 1.11–1.17× this way.
-A new instance (first contact, known challenge) pays most of what is left: timed at the proxies,
-its first admission spends 27–57 ms before its first registry request (the cache read and the
-challenge read, one after the other, on a new DynamoDB client) and 24–40 ms after the last answer
-(the write-back), where the same instance's next admission spends about 5 and 10 ms. So known
-challenge, the scenario with the fewest round trips to spread that over, lands between 1.15× and
-1.22× from run to run on this machine; after stays at 1.11–1.16×.
+A new instance (first contact, known challenge) pays more of what is left. Timed at the proxies,
+its first admission spent 27–57 ms before its first registry request when it read the registry's
+shared challenge only after the cache (two DynamoDB calls one after the other on a new client), and
+known challenge landed at 1.15–1.22× from run to run. Since commit fccccf7 the challenge is read
+beside the cache read: 13–22 ms before the first registry request and 11–17 ms after the last
+answer (the write-back), against 4–9 and 9–15 ms on a warm instance; 1.08–1.13× in four runs.
 
 Before (commit 42b5367, same bench, same machine): first contact 1.11× (3 probes, **3 token
 requests**, one per repository), known challenge **1.51×** (a new instance probed again: 3 probes,
