@@ -179,7 +179,8 @@ its first admission spent 27–57 ms before its first registry request when it r
 shared challenge only after the cache (two DynamoDB calls one after the other on a new client), and
 known challenge landed at 1.15–1.22× from run to run. Since commit fccccf7 the challenge is read
 beside the cache read: 13–22 ms before the first registry request and 11–17 ms after the last
-answer (the write-back), against 4–9 and 9–15 ms on a warm instance; 1.08–1.13× in four runs.
+answer (the write-back), against 4–9 and 9–15 ms on a warm instance; known challenge 1.11–1.15× in
+three runs.
 
 Before (commit 42b5367, same bench, same machine): first contact 1.11× (3 probes, **3 token
 requests**, one per repository), known challenge **1.51×** (a new instance probed again: 3 probes,
