@@ -177,7 +177,7 @@ way on 2026-11-30 (and so did commit 38264a7), 1.11–1.17× this way.
 A new instance (first contact, known challenge) pays more of what is left. Timed at the proxies,
 its first admission spent 27–57 ms before its first registry request when it read the registry's
 shared challenge only after the cache (two DynamoDB calls one after the other on a new client), and
-known challenge landed at 1.15–1.22× from run to run. Since commit fccccf7 the challenge is read
+known challenge landed at 1.15–1.29× from run to run. Since commit fccccf7 the challenge is read
 beside the cache read: 13–22 ms before the first registry request and 11–17 ms after the last
 answer (the write-back), against 4–9 and 9–15 ms on a warm instance; known challenge 1.11–1.15× in
 three runs.
