@@ -188,6 +188,23 @@ describe('sls package', { timeout: 240_000 }, () => {
   const env = (template: Template): Record<string, unknown> => (fn(template).Environment as { Variables: Record<string, unknown> }).Variables;
 
   /**
+   * The unpacked function, run once with `env`, admits `pod` placed on amd64 and arm64 (its one
+   * image's platforms) without a warning, and nothing in it tried to leave the machine.
+   */
+  async function admitsPlaced(unpacked: string, env: NodeJS.ProcessEnv, pod: Record<string, unknown>, uid: string): Promise<void> {
+    const event = functionUrlEvent(JSON.stringify(podAdmissionReview(uid, pod, { name: 'app' })));
+    const { result, output } = await invokePackagedHandler(join(unpacked, 'functions/webhook.js'), event, env, 30_000);
+    assert.equal(result.statusCode, 200, output);
+    const answer = JSON.parse(result.body ?? '{}') as ReviewAnswer;
+    assert.equal(answer.response.uid, uid);
+    assert.equal(answer.response.allowed, true);
+    assert.deepEqual(answer.response.warnings ?? [], [], output);
+    const annotations = (applyAnswer(pod, answer) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+    assert.equal(annotations['archy.io/architectures'], 'amd64,arm64', output);
+    assert.doesNotMatch(output, /loopback-only test guard/, 'nothing tried to leave the machine');
+  }
+
+  /**
    * A packaged function's environment as Lambda gives it: the template's variables (its Refs left
    * out: no token secret; no DynamoDB table here), the role's keys, the runtime's own variables, no
    * AWS config files, and every test process's guard. `extra` comes last.
@@ -388,19 +405,8 @@ describe('sls package', { timeout: 240_000 }, () => {
         metadata: { name: 'app', namespace: 'default' },
         spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'app', image: `${registry.host}/team/app:1.0` }] },
       };
-      const uid = '0d7e4c1a-5b2f-4e8a-9c3d-00000000e2e5';
-      const event = functionUrlEvent(JSON.stringify(podAdmissionReview(uid, pod, { name: 'app' })));
-      const { result, output } = await invokePackagedHandler(join(unpacked, 'functions/webhook.js'), event, lambdaEnv, 30_000);
-
       // What the user sees: the pod admitted, placed from its image read with the pull secret.
-      assert.equal(result.statusCode, 200, output);
-      const answer = JSON.parse(result.body ?? '{}') as ReviewAnswer;
-      assert.equal(answer.response.uid, uid);
-      assert.equal(answer.response.allowed, true);
-      assert.deepEqual(answer.response.warnings ?? [], [], output);
-      const annotations = (applyAnswer(pod, answer) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
-      assert.equal(annotations['archy.io/architectures'], 'amd64,arm64', output);
-      assert.doesNotMatch(output, /loopback-only test guard/, 'nothing tried to leave the machine');
+      await admitsPlaced(unpacked, lambdaEnv, pod, '0d7e4c1a-5b2f-4e8a-9c3d-00000000e2e5');
 
       // One DescribeCluster of the packaged cluster, signed for its region.
       assert.deepEqual(eks.calls, [{ method: 'GET', path: '/clusters/demo', cluster: 'demo', region, accessKeyId }]);
@@ -456,18 +462,7 @@ describe('sls package', { timeout: 240_000 }, () => {
         ['test/support/connect-to.ts'],
       );
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' }, spec: { containers: [{ name: 'app', image: `${ecrHost}/team/app:1.0` }] } };
-      const uid = '0d7e4c1a-5b2f-4e8a-9c3d-00000000ec2e';
-      const event = functionUrlEvent(JSON.stringify(podAdmissionReview(uid, pod, { name: 'app' })));
-      const { result, output } = await invokePackagedHandler(join(unpacked, 'functions/webhook.js'), event, lambdaEnv, 30_000);
-
-      assert.equal(result.statusCode, 200, output);
-      const answer = JSON.parse(result.body ?? '{}') as ReviewAnswer;
-      assert.equal(answer.response.uid, uid);
-      assert.equal(answer.response.allowed, true);
-      assert.deepEqual(answer.response.warnings ?? [], [], output);
-      const annotations = (applyAnswer(pod, answer) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
-      assert.equal(annotations['archy.io/architectures'], 'amd64,arm64', output);
-      assert.doesNotMatch(output, /loopback-only test guard/, 'nothing tried to leave the machine');
+      await admitsPlaced(unpacked, lambdaEnv, pod, '0d7e4c1a-5b2f-4e8a-9c3d-00000000ec2e');
       // One token for the image's account, asked in its region with the role's key.
       assert.deepEqual(ecr.calls, [{ target: 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken', registryIds: [account], region, accessKeyId: LAMBDA_ACCESS_KEY_ID }]);
       // The manifest was read with that token (after the registry's challenge), never with anything else.
