@@ -9,7 +9,7 @@ import { EcrCredentials } from './credentials/ecr.ts';
 import { createRouter, type Health, type HttpRequest, type HttpResponse } from './http/router.ts';
 import { ClusterViewReader } from './kube/cluster-view.ts';
 import { createEventRecorder, reportingInstanceOf } from './kube/events.ts';
-import { createKubeApi } from './kube/kube-client.ts';
+import { kubeApiOver } from './kube/kube-client.ts';
 import { kubeAccessConfigured } from './kube/kube-connection.ts';
 import { createNamespaceDefaults } from './kube/namespace-defaults.ts';
 import { createKubeRest } from './kube/kube-rest.ts';
@@ -73,22 +73,21 @@ export function createApp(options: AppOptions = {}): App {
     : registry;
   const resolver = new Resolver({ source, cache, config, logger, metrics });
   // Kubernetes access follows `env` (not process.env), so an app built for a test sees only its own.
-  // The pull-secret client (the Kubernetes library, loaded on first use) and the cluster view
-  // (plain HTTPS lists) share one connection: one DescribeCluster, one token cache.
+  // Pull secrets, the cluster view, Events and Namespace defaults share one plain-HTTPS reader (no
+  // Kubernetes library on the admission path) and one connection: one DescribeCluster, one token cache.
   const kubeAvailable = kubeAccessConfigured(config, env);
   const connection = sharedKubeConnection(config, { env }, logger);
-  const kubeApi = createKubeApi(connection);
+  const rest = kubeAvailable ? createKubeRest(connection) : undefined;
+  const kubeApi = rest ? kubeApiOver(rest) : undefined;
   const podCredentials: PodCredentialsFactory = (pod, namespace, deadline) =>
     createPodCredentials({
-      kube: kubeAvailable ? async () => kubeApi : undefined,
+      kube: kubeApi ? async () => kubeApi : undefined,
       namespace: namespace ?? 'default',
       imagePullSecrets: (pod.spec?.imagePullSecrets ?? []).map((ref) => ref.name).filter((name): name is string => Boolean(name)),
       serviceAccountName: pod.spec?.serviceAccountName,
       ecr,
       deadline,
     });
-  // The view and the Events share one plain-HTTPS reader (no Kubernetes library on the admission path).
-  const rest = kubeAvailable ? createKubeRest(connection) : undefined;
   const view = rest ? new ClusterViewReader({ rest, logger, metrics }) : undefined;
   const events = rest ? createEventRecorder({ rest, reportingInstance: reportingInstanceOf(env), logger, metrics }) : undefined;
   const namespaceDefaults = rest ? createNamespaceDefaults({ rest, logger, metrics }) : undefined;

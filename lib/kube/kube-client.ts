@@ -1,10 +1,11 @@
-// The three Kubernetes reads Archy needs, behind a small interface. @kubernetes/client-node is large,
-// so it is imported on first use: pods without pull secrets never pay for it at cold start.
+// The three Kubernetes reads Archy needs for pull credentials, behind a small interface, over plain
+// HTTPS (lib/kube/kube-rest.ts). The CLI's kubeconfig client (lib/kube/kubeconfig-client.ts) offers
+// the same interface through @kubernetes/client-node, with `callOptions` from here.
 import type * as KubeClient from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { SingleFlightCache, untilAborted, type Loaded } from '../single-flight.ts';
 import { kubeAccessConfigured, resolveKubeConnection, type KubeConnection, type KubeConnectionDeps } from './kube-connection.ts';
+import { createKubeRest, type KubeRest } from './kube-rest.ts';
 
 export interface KubeSecret {
   type: string;
@@ -32,33 +33,20 @@ export interface KubeApi {
   listNodes(page: { limit: number; continue?: string }, signal?: AbortSignal): Promise<KubeNodePage>;
 }
 
-/** A failed Kubernetes call. `reason` is the Status reason (NotFound, Forbidden, …) when there is one. */
-export class KubeError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
-    super(message);
-    this.name = 'KubeError';
-    this.status = status;
-    this.reason = reason;
-  }
-}
+export { KubeError } from './kube-error.ts';
 
 type ClientModule = typeof KubeClient;
 type CoreApi = InstanceType<ClientModule['CoreV1Api']>;
 export type CallOptions = Parameters<CoreApi['readNamespacedSecret']>[1];
-interface Client {
-  api: CoreApi;
-  module: ClientModule;
-}
-
-/** Connecting: DescribeCluster, then importing the client library (seconds on a cold start). */
-const CONNECT_BUDGET_MS = 10_000;
+/** Largest answers read: a Secret holds at most 1 MiB of data (base64 in JSON: about 1.4 MB). */
+const MAX_SECRET_BYTES = 2 * 1024 * 1024;
+const MAX_SERVICE_ACCOUNT_BYTES = 1024 * 1024;
+const MAX_NODE_PAGE_BYTES = 16 * 1024 * 1024;
 
 export interface KubeAccess {
   /** Known without any I/O: an EKS cluster or API URL is configured, or a kubeconfig exists. */
   available: boolean;
-  /** The shared client; the connection (DescribeCluster, library import) happens on first call. */
+  /** The shared client; the connection (DescribeCluster) happens on first call. */
   get: () => Promise<KubeApi>;
 }
 
@@ -85,96 +73,53 @@ export function createKubeAccess(
  * Kubernetes access here, and every call fails with reason `Unavailable`).
  */
 export function createKubeApi(connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>): KubeApi {
-  // One connection attempt at a time, on its own budget: a call whose deadline comes first stops
-  // waiting without cutting it short for the next. A failed attempt (e.g. DescribeCluster
-  // throttled) is not kept; the next call connects afresh. Once built, the client stays.
-  const clients = new SingleFlightCache<Client | 'unavailable'>({ maxEntries: 1, loadTimeoutMs: CONNECT_BUDGET_MS });
-  const connectOnce = async (budget: AbortSignal): Promise<Loaded<Client | 'unavailable'>> =>
-    ({ value: (await buildClient(connect, budget)) ?? 'unavailable', ttlMs: Number.POSITIVE_INFINITY });
-  const client = async (signal: AbortSignal | undefined): Promise<Client> => {
-    let built: Client | 'unavailable';
-    try {
-      built = await clients.get('client', connectOnce, signal);
-    } catch (error) {
-      throw toKubeError(error, undefined, 'Kubernetes API', signal);
-    }
-    if (built === 'unavailable') throw new KubeError(0, 'Unavailable', 'no Kubernetes API configured (no EKS cluster, API URL or kubeconfig)');
-    return built;
-  };
+  return kubeApiOver(createKubeRest(connect));
+}
 
+/**
+ * The reads over plain HTTPS (lib/kube/kube-rest.ts: one connection attempt at a time on its own
+ * budget, a failed one not kept): a cold instance meeting its first pull secret loads no Kubernetes
+ * library (4 MB, a fifth of a second of CPU at a full core).
+ */
+export function kubeApiOver(rest: KubeRest): KubeApi {
+  const read = (path: string, what: string, maxBytes: number, signal: AbortSignal | undefined, query: Record<string, string | undefined> = {}): Promise<Record<string, unknown>> =>
+    rest.getJson(path, query, { signal: signal ?? NEVER, maxBytes, what }).then(asRecord);
   return {
     async getSecret(namespace, name, signal) {
-      const { api, module } = await client(signal);
-      try {
-        const secret = await api.readNamespacedSecret({ namespace, name }, callOptions(module, signal));
-        return { type: secret.type ?? 'Opaque', data: { ...(secret.data ?? {}) } };
-      } catch (error) {
-        throw toKubeError(error, module, `secret ${namespace}/${name}`, signal);
-      }
+      const secret = await read(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, `secret ${namespace}/${name}`, MAX_SECRET_BYTES, signal);
+      return { type: typeof secret.type === 'string' ? secret.type : 'Opaque', data: strings(secret.data) };
     },
     async getServiceAccount(namespace, name, signal) {
-      const { api, module } = await client(signal);
-      try {
-        const account = await api.readNamespacedServiceAccount({ namespace, name }, callOptions(module, signal));
-        const names = (account.imagePullSecrets ?? []).map((ref) => ref.name).filter((n): n is string => !!n);
-        return { imagePullSecrets: names };
-      } catch (error) {
-        throw toKubeError(error, module, `service account ${namespace}/${name}`, signal);
-      }
+      const account = await read(`/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`, `service account ${namespace}/${name}`, MAX_SERVICE_ACCOUNT_BYTES, signal);
+      const refs = Array.isArray(account.imagePullSecrets) ? account.imagePullSecrets : [];
+      return { imagePullSecrets: refs.map((ref) => asRecord(ref).name).filter((n): n is string => typeof n === 'string' && n.length > 0) };
     },
     async listNodes(page, signal) {
-      const { api, module } = await client(signal);
-      try {
-        const list = await api.listNode({ limit: page.limit, _continue: page.continue }, callOptions(module, signal));
-        return {
-          items: list.items.map((node) => ({ name: node.metadata?.name ?? '', labels: { ...(node.metadata?.labels ?? {}) } })),
-          continue: list.metadata?._continue || undefined,
-        };
-      } catch (error) {
-        throw toKubeError(error, module, 'nodes', signal);
-      }
+      const list = await read('/api/v1/nodes', 'nodes', MAX_NODE_PAGE_BYTES, signal, { limit: String(page.limit), continue: page.continue });
+      const items = Array.isArray(list.items) ? list.items : [];
+      const next = asRecord(list.metadata).continue;
+      return {
+        items: items.map((item) => {
+          const metadata = asRecord(asRecord(item).metadata);
+          return { name: typeof metadata.name === 'string' ? metadata.name : '', labels: strings(metadata.labels) };
+        }),
+        continue: typeof next === 'string' && next.length > 0 ? next : undefined,
+      };
     },
   };
 }
 
-async function buildClient(
-  connect: (signal: AbortSignal) => Promise<KubeConnection | undefined>,
-  signal: AbortSignal,
-): Promise<Client | undefined> {
-  const connection = await connect(signal);
-  if (!connection) return undefined;
-  const module = await import('@kubernetes/client-node');
-  const kubeConfig = new module.KubeConfig();
-  if (connection.kind === 'kubeconfig') {
-    if (connection.path === undefined) kubeConfig.loadFromCluster();
-    else kubeConfig.loadFromFile(connection.path);
-    return { api: kubeConfig.makeApiClient(module.CoreV1Api), module };
-  }
-  kubeConfig.loadFromClusterAndUser(
-    { name: 'archy', server: connection.server, caData: connection.caData, skipTLSVerify: connection.skipTLSVerify ?? false },
-    { name: 'archy' },
-  );
-  const { bearerToken } = connection;
-  if (!bearerToken) return { api: kubeConfig.makeApiClient(module.CoreV1Api), module };
-  // The token is fetched per request so it renews itself; the library's own auth stays empty. The
-  // request's signal (set by callOptions, which runs first) bounds only this request's wait for it.
-  const server = new module.ServerConfiguration(connection.server.replace(/\/+$/, ''), {});
-  const configuration = module.createConfiguration({
-    baseServer: server,
-    authMethods: { default: kubeConfig },
-    promiseMiddleware: [
-      {
-        pre: async (context) => {
-          const signal = context.getSignal();
-          const token = bearerToken(signal);
-          context.setHeaderParam('Authorization', `Bearer ${await (signal ? untilAborted(token, signal) : token)}`);
-          return context;
-        },
-        post: async (context) => context,
-      },
-    ],
-  });
-  return { api: new module.CoreV1Api(configuration), module };
+const NEVER = new AbortController().signal;
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The string members of a JSON object (a Secret's data, a node's labels). */
+function strings(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, member] of Object.entries(asRecord(value))) if (typeof member === 'string') result[key] = member;
+  return result;
 }
 
 /** Per-call options that hand the caller's signal to the request (client-node has no other way). */
@@ -192,39 +137,4 @@ export function callOptions(module: ClientModule, signal: AbortSignal | undefine
       },
     ],
   };
-}
-
-function toKubeError(error: unknown, module: ClientModule | undefined, what = 'Kubernetes API', signal?: AbortSignal): KubeError {
-  if (error instanceof KubeError) return error;
-  if (module && error instanceof module.ApiException) {
-    const status = statusObject(error.body);
-    const reason = status?.reason ?? reasonForCode(error.code);
-    return new KubeError(error.code, reason, `${what}: ${reason} (HTTP ${error.code})`);
-  }
-  if (signal?.aborted || (error instanceof Error && (error.name === 'AbortError' || error.name === 'DeadlineExceededError' || error.name === 'TimeoutError'))) {
-    return new KubeError(0, 'Timeout', `${what}: no answer within the time budget`);
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new KubeError(0, 'Unreachable', `${what}: ${detail}`);
-}
-
-function statusObject(body: unknown): { reason?: string } | undefined {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-  if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status') {
-    const reason = (value as { reason?: unknown }).reason;
-    return typeof reason === 'string' && reason ? { reason } : {};
-  }
-  return undefined;
-}
-
-function reasonForCode(code: number): string {
-  const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests' };
-  return reasons[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
 }

@@ -7,8 +7,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { SingleFlightCache, type Loaded } from '../single-flight.ts';
-import { KubeError } from './kube-client.ts';
+import { SingleFlightCache, untilAborted, type Loaded } from '../single-flight.ts';
+import { KubeError } from './kube-error.ts';
 import type { KubeConnection } from './kube-connection.ts';
 
 export interface KubeRest {
@@ -27,6 +27,8 @@ export interface RequestOptions {
   maxBytes: number;
   /** The Accept header; `application/json` when absent. */
   accept?: string;
+  /** What the request reads, for error messages (`secret team/regcred`); its path when absent. */
+  what?: string;
 }
 
 interface Target {
@@ -57,9 +59,9 @@ export function createKubeRest(connect: (signal: AbortSignal) => Promise<KubeCon
     const url = new URL(path.replace(/^\/+/, ''), target.base);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
     try {
-      return await exchange({ method, url, options: await target.options(signal), signal, maxBytes: options.maxBytes, accept: options.accept, body, what: path });
+      return await exchange({ method, url, options: await target.options(signal), signal, maxBytes: options.maxBytes, accept: options.accept, body, what: options.what ?? path });
     } catch (error) {
-      throw asKubeError(error, signal, path);
+      throw asKubeError(error, signal, options.what ?? path);
     }
   };
 
@@ -83,7 +85,8 @@ async function targetOf(connection: KubeConnection): Promise<Target> {
     async options(signal) {
       const options: https.RequestOptions = { rejectUnauthorized: connection.skipTLSVerify !== true };
       if (ca !== undefined) options.ca = ca;
-      if (bearerToken !== undefined) options.headers = { Authorization: `Bearer ${await bearerToken(signal)}` };
+      // The request waits for a token only until its own signal, whatever the provider does with it.
+      if (bearerToken !== undefined) options.headers = { Authorization: `Bearer ${await untilAborted(bearerToken(signal), signal)}` };
       return options;
     },
   };

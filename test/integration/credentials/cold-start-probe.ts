@@ -1,6 +1,6 @@
 // Run as its own process by cached-public.test.ts: records every module specifier resolved, then
 // admits a pod that names pull secrets while its (public) image is already cached, and reports
-// whether @kubernetes/client-node was loaded, before and after a real Kubernetes call.
+// whether @kubernetes/client-node was loaded, before and after a real read of a pull secret.
 import { registerHooks } from 'node:module';
 
 const resolved = new Set<string>();
@@ -19,10 +19,14 @@ const { Resolver } = await import('../../../lib/resolver/resolver.ts');
 const { startKubeFake } = await import('../../support/kube-fake.ts');
 const { FakeSource, linux } = await import('../../unit/resolver/fake-source.ts');
 
+const { selfSignedCertificate } = await import('../../../lib/local/certificate.ts');
+
 const CLIENT = '@kubernetes/client-node';
-const kube = await startKubeFake();
+// Served over HTTPS with its own CA, as an API server is (plain http:// needs skipTLSVerify).
+const { cert, key } = await selfSignedCertificate(['localhost'], ['127.0.0.1']);
+const kube = await startKubeFake({ tls: { cert, key } });
 kube.setPullSecret('shop', 'regcred', { 'ghcr.io': { username: 'bot', password: 'pw' } });
-const access = createKubeAccess({ kubeApiUrl: kube.url });
+const access = createKubeAccess({ kubeApiUrl: kube.url, kubeCaData: Buffer.from(cert).toString('base64') });
 const source = new FakeSource();
 source.push('docker.io/library/nginx', 'latest', [linux('amd64'), linux('arm64')]);
 const config = { digestTtlSeconds: 86400, tagTtlSeconds: 3600, negativeTtlSeconds: 60, staleTtlSeconds: 86400 };
@@ -42,8 +46,7 @@ const first = await admit('default', []);
 const second = await admit('shop', ['regcred']);
 const loadedBefore = resolved.has(CLIENT);
 const requestsBefore = kube.requests.length;
-// Over plain HTTP the call itself is refused by the library; what matters is that it was loaded.
-await (await access.get()).getSecret('shop', 'regcred').catch(() => undefined);
+const secret = await (await access.get()).getSecret('shop', 'regcred');
 const loadedAfter = resolved.has(CLIENT);
 await kube.close();
-process.stdout.write(JSON.stringify({ first, second, loadedBefore, requestsBefore, loadedAfter }));
+process.stdout.write(JSON.stringify({ first, second, loadedBefore, requestsBefore, secretRead: secret.type === 'kubernetes.io/dockerconfigjson', loadedAfter }));

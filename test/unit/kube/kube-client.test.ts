@@ -1,4 +1,4 @@
-// The KubeApi over @kubernetes/client-node, against the wire-format fake on 127.0.0.1.
+// The KubeApi over plain HTTPS (lib/kube/kube-rest.ts), against the wire-format fake on 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKubeApi, KubeError, type KubeApi } from '../../../lib/kube/kube-client.ts';
