@@ -1,5 +1,5 @@
 // Cold start: the handler bundled the way serverless.yml bundles it, its size, and the time a fresh Node process takes to import it and to answer a first admission,
-// without and with the Kubernetes client (a pod with pull secrets loads it).
+// without and with a Kubernetes read (a pod with pull secrets).
 import { execFile } from 'node:child_process';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ export interface ColdStart {
   importWithSourceMapsMs: number;
   /** First admission in a fresh process, Kubernetes client not loaded. */
   firstAdmissionMs: number;
-  /** First admission of a pod with pull secrets: loads the Kubernetes client. */
+  /** First admission of a pod with pull secrets: a Kubernetes read (that fails fast). */
   firstAdmissionWithKubeMs: number;
   firstAdmissionWithKubeWarnings?: string[];
 }
