@@ -65,7 +65,8 @@ export async function measureLocalThroughput(options: LocalThroughputOptions = {
   const started = Date.now();
   const connections = options.connections ?? 16;
   const secondsPerRound = options.secondsPerRound ?? 5;
-  const roundPairs = options.rounds ?? 2;
+  // Four rounds each: with two, one slow round of either server moved the ratio by about 2 points.
+  const roundPairs = options.rounds ?? 4;
   const ownRegistry = options.registry === undefined ? await startRegistry({ auth: 'token' }) : undefined;
   const registry = (options.registry ?? ownRegistry) as TestRegistry;
   const dir = mkdtempSync(join(tmpdir(), 'archy-bench-local-'));

@@ -213,6 +213,8 @@ ${rows}
 
 **Local ÷ floor: ${(r.ratio * 100).toFixed(0)} %** (${perSecond(r.localPerSecond)} against ${perSecond(r.floorPerSecond)}; target ≥ ${(r.target * 100).toFixed(0)} %: ${r.ratio >= r.target ? 'met' : 'missed'}).
 The admission alone behind the bare server: ${((r.appPerSecond / r.floorPerSecond) * 100).toFixed(0)} % (${perSecond(r.appPerSecond)}).
+Nine runs on 2026-11-30 after the changes below: 34–39 % (36, 38, 36, 37, 34 in \`npm run bench\`;
+39, 37, 39, 36 alone); the one under 35 % had two rounds per server, four since.
 
 Before: 3,777/s against 21,050/s, 18 % (this bench at commit 8418e6a, Powertools already gone;
 the issue measured 3.9–4.2k/s against 26–27k/s, 15 %). Profiles (\`--cpu-prof\`) of the server under
