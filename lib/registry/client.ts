@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Deadline } from '../deadline.ts';
 import { registryApiHost } from '../image/reference.ts';
-import { MAX_PLATFORMS_PER_IMAGE } from '../limits.ts';
+import { MAX_CONCURRENT_LOOKUPS, MAX_PLATFORMS_PER_IMAGE } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import { noopMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { ImageReference, Platform, RegistryCredential } from '../types.ts';
@@ -132,9 +132,13 @@ export class RegistryClient {
     });
   }
 
-  /** Starts reading the shared challenges of these images' registries, when this instance knows none yet. */
+  /**
+   * Starts reading the shared challenges of these images' registries, when this instance knows none
+   * yet: as many registries as an admission looks up at once (a pod may name 64), the rest on use.
+   */
   prepare(refs: readonly ImageReference[], deadline: Deadline): void {
-    for (const origin of new Set(refs.map((ref) => this.#origin(ref)))) this.#auth.prepare(origin, deadline);
+    const origins = [...new Set(refs.map((ref) => this.#origin(ref)))].slice(0, MAX_CONCURRENT_LOOKUPS);
+    for (const origin of origins) this.#auth.prepare(origin, deadline);
   }
 
   #origin(ref: ImageReference): string {

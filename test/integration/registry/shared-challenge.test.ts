@@ -125,6 +125,19 @@ describe('a challenge shared through the table', () => {
     }
   });
 
+  test('prepare reads the challenges of at most 8 registries at once, however many a pod names', () => {
+    const reads: string[] = [];
+    const store: ChallengeStore = { read: (from) => (reads.push(from), Promise.resolve(undefined)), remember: () => undefined, forget: () => undefined };
+    const cold = new RegistryClient({ insecureRegistries: [], privateRegistries: [], challenges: store });
+    const deadline = new Deadline(1_000);
+    try {
+      cold.prepare(Array.from({ length: 20 }, (_, i) => parseReference(`registry-${i}.example/team/app:1`)), deadline);
+      assert.deepEqual(reads, Array.from({ length: 8 }, (_, i) => `https://registry-${i}.example`));
+    } finally {
+      deadline.dispose();
+    }
+  });
+
   test('it expires: an instance reading it an hour later probes, and shares the fresh one', async () => {
     const table = await newTable();
     await resolve(instance(table), `${registry.host}/team/a:1`);
